@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+# The Rust vfio_ap module, out of tree. Kbuild reads ./Kbuild; this Makefile
+# is the front door for people:
+#
+#   make              build vfio_ap.ko (against KDIR, default: our guest kernel)
+#   make demo         build everything, boot the s390x VM, load the module
+#   make test         the full test suite (host and VM tests)
+#   make check        rustfmt and clippy on the host crate
+#   make clean
+#
+# KDIR=/path/to/kernel/build builds against your own kernel tree; it needs
+# CONFIG_RUST=y and CONFIG_VFIO_AP=m, built with the same rustc.
+
+.PHONY: modules demo test check clean
+
+modules:
+	tools/build-module.sh
+
+demo:
+	tools/demo.sh
+
+test:
+	tools/test.sh
+
+check:
+	cargo fmt --check
+	cargo clippy --locked --all-targets -- -D warnings
+
+clean:
+	tools/build-module.sh clean
+	rm -rf target

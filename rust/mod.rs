@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe abstractions over the C APIs the vfio_ap module uses.
+//!
+//! Every `unsafe` block of the module lives below this module (and in the C
+//! helpers under `rust/helpers/`); the driver logic builds on these types.
+
+pub(crate) mod ap;
+pub(crate) mod device;
+pub(crate) mod sysfs;

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Static sysfs device attributes and attribute groups.
+//!
+//! Attributes are statics built at compile time, like the C `DEVICE_ATTR_*`
+//! macros build them; the callbacks are trait methods of a marker type.
+//!
+//! C header: [`include/linux/sysfs.h`](srctree/include/linux/sysfs.h)
+
+use core::fmt;
+use kernel::{
+    bindings,
+    device::Device,
+    ffi::c_char,
+    page::PAGE_SIZE,
+    prelude::*,
+    str::as_char_ptr_in_const_context,
+    types::Opaque, //
+};
+
+/// The page a `show` callback writes into.
+///
+/// Writes past the end are dropped, as `sysfs_emit()` does, so the text is at
+/// most `PAGE_SIZE - 1` bytes long.
+pub(crate) struct ShowBuffer<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl<'a> ShowBuffer<'a> {
+    fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    /// The bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl fmt::Write for ShowBuffer<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = self.buf.len().saturating_sub(1).saturating_sub(self.len);
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+/// The `show` callback of a read-only device attribute.
+pub(crate) trait Show {
+    /// Writes the attribute's text for `dev` into `buf`.
+    fn show(dev: &Device, buf: &mut ShowBuffer<'_>) -> Result;
+}
+
+/// Calls `T::show` for sysfs.
+///
+/// # Safety
+///
+/// Called by sysfs only: `dev` is a live device and `buf` a page-sized,
+/// writable buffer.
+unsafe extern "C" fn show_callback<T: Show>(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *mut c_char,
+) -> isize {
+    // SAFETY: sysfs hands `show` a buffer of `PAGE_SIZE` bytes that nothing
+    // else uses during the call.
+    let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
+    // SAFETY: `dev` is live for the duration of the callback.
+    let dev = unsafe { Device::from_raw(dev) };
+    let mut out = ShowBuffer::new(page);
+    match T::show(dev, &mut out) {
+        // CAST: at most `PAGE_SIZE - 1`, which fits.
+        Ok(()) => out.len() as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// A static device attribute.
+#[repr(transparent)]
+pub(crate) struct DeviceAttribute(Opaque<bindings::device_attribute>);
+
+// SAFETY: After construction only the driver core reads the attribute, and it
+// does so under its own locking.
+unsafe impl Sync for DeviceAttribute {}
+
+impl DeviceAttribute {
+    /// A read-only (0444) attribute whose text comes from `T::show`.
+    pub(crate) const fn read_only<T: Show>(name: &'static CStr) -> Self {
+        // SAFETY: An all-zero `device_attribute` is valid: C zero-fills the
+        // same statics.
+        let mut a: bindings::device_attribute = unsafe { core::mem::zeroed() };
+        a.attr.name = as_char_ptr_in_const_context(name);
+        a.attr.mode = 0o444;
+        a.__bindgen_anon_1.show = Some(show_callback::<T>);
+        Self(Opaque::new(a))
+    }
+
+    /// The embedded `struct attribute`, for attribute lists.
+    pub(crate) const fn as_attribute(&'static self) -> *mut bindings::attribute {
+        // CAST: `attr` is the first field of the `repr(C)` `device_attribute`.
+        self.0.get().cast::<bindings::attribute>()
+    }
+}
+
+/// A NULL-terminated array of attributes; built by [`attribute_groups!`].
+#[repr(transparent)]
+pub(crate) struct AttributeList<const N: usize>(pub(crate) Opaque<[*mut bindings::attribute; N]>);
+
+// SAFETY: Read only by the driver core after construction.
+unsafe impl<const N: usize> Sync for AttributeList<N> {}
+
+/// An attribute group; built by [`attribute_groups!`].
+#[repr(transparent)]
+pub(crate) struct AttributeGroup(Opaque<bindings::attribute_group>);
+
+// SAFETY: Read only by the driver core after construction.
+unsafe impl Sync for AttributeGroup {}
+
+impl AttributeGroup {
+    /// An unnamed group of the attributes in `list`.
+    pub(crate) const fn new<const N: usize>(list: &'static AttributeList<N>) -> Self {
+        // SAFETY: An all-zero `attribute_group` is valid.
+        let mut g: bindings::attribute_group = unsafe { core::mem::zeroed() };
+        g.__bindgen_anon_2.attrs = list.0.get().cast::<*mut bindings::attribute>();
+        Self(Opaque::new(g))
+    }
+
+    /// The C group.
+    pub(crate) const fn as_raw(&'static self) -> *const bindings::attribute_group {
+        self.0.get()
+    }
+}
+
+/// A NULL-terminated list of attribute groups, as drivers and devices take
+/// them; built by [`attribute_groups!`].
+#[repr(transparent)]
+pub(crate) struct AttributeGroups(Opaque<[*const bindings::attribute_group; 2]>);
+
+// SAFETY: Read only by the driver core after construction.
+unsafe impl Sync for AttributeGroups {}
+
+impl AttributeGroups {
+    /// A list holding the one group `group`.
+    pub(crate) const fn one(group: &'static AttributeGroup) -> Self {
+        Self(Opaque::new([group.as_raw(), core::ptr::null()]))
+    }
+
+    /// The C list.
+    pub(crate) const fn as_raw(&'static self) -> *const *const bindings::attribute_group {
+        self.0.get().cast::<*const bindings::attribute_group>()
+    }
+}
+
+/// Defines a static [`AttributeGroups`] holding one unnamed group made of the
+/// given static [`DeviceAttribute`]s.
+macro_rules! attribute_groups {
+    ($vis:vis static $name:ident = [$($attr:path),+ $(,)?];) => {
+        $vis static $name: $crate::abstractions::sysfs::AttributeGroups = {
+            const N: usize = [$(stringify!($attr)),+].len() + 1;
+            static LIST: $crate::abstractions::sysfs::AttributeList<N> =
+                $crate::abstractions::sysfs::AttributeList(::kernel::types::Opaque::new([
+                    $($attr.as_attribute(),)+
+                    ::core::ptr::null_mut(),
+                ]));
+            static GROUP: $crate::abstractions::sysfs::AttributeGroup =
+                $crate::abstractions::sysfs::AttributeGroup::new(&LIST);
+            $crate::abstractions::sysfs::AttributeGroups::one(&GROUP)
+        };
+    };
+}
+pub(crate) use attribute_groups;

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The full test suite: host tests of the core model, then VM tests of the
+# module under QEMU TCG against both our module and the upstream C one.
+# Ends with a line "N passed, N failed"; exits non-zero on any failure.
+source "$(dirname "$0")/lib.sh"
+cd "$VFIO_AP_TOP"
+
+PASSED=0
+FAILED=0
+FAILURES=()
+RESULTS=$VFIO_AP_CACHE/runs/test-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$RESULTS"
+
+count() { # count NAME PASSED FAILED
+	PASSED=$((PASSED + $2))
+	FAILED=$((FAILED + $3))
+	[ "$3" -eq 0 ] || FAILURES+=("$1")
+}
+
+finish() {
+	log "results in $RESULTS"
+	for f in "${FAILURES[@]}"; do log "FAILED: $f"; done
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
+trap 'rc=$?; [ $rc -eq 0 ] || { FAILED=$((FAILED + 1)); FAILURES+=("aborted (exit $rc)"); finish; }' EXIT
+
+# --- Setup: toolchain, guest kernel, QEMU, module.
+"$VFIO_AP_TOP/tools/bootstrap.sh"
+KDIR=$("$VFIO_AP_TOP/tools/kernel/build.sh")
+QEMU=$("$VFIO_AP_TOP/tools/qemu/build.sh" | tail -n1)
+[ -x "$QEMU" ] || die "tools/qemu/build.sh did not produce a QEMU binary"
+KDIR=$KDIR "$VFIO_AP_TOP/tools/build-module.sh" >/dev/null 2>"$RESULTS/module-build.log" ||
+	{ cat "$RESULTS/module-build.log" >&2; die "building vfio_ap.ko failed"; }
+log "built vfio_ap.ko against $KDIR"
+
+# --- Host tests of the core model.
+if [ -f Cargo.toml ]; then
+	log "cargo test (core model)"
+	cargo test --locked 2>&1 | tee "$RESULTS/cargo-test.log" >&2 || true
+	p=$(grep -E '^test result:' "$RESULTS/cargo-test.log" | awk '{s+=$4} END {print s+0}')
+	f=$(grep -E '^test result:' "$RESULTS/cargo-test.log" | awk '{s+=$6} END {print s+0}')
+	if ! grep -q '^test result:' "$RESULTS/cargo-test.log"; then f=$((f + 1)); fi
+	count "cargo test" "$p" "$f"
+fi
+
+# --- VM tests.
+# The emulated AP configuration the VM tests use by default.
+AP_ARGS=()
+if [ -f tools/qemu/ap-default.args ]; then
+	mapfile -t AP_ARGS < <(grep -v '^#' tools/qemu/ap-default.args | grep .)
+fi
+QARGS=()
+for a in "${AP_ARGS[@]}"; do QARGS+=(--qemu-arg "$a"); done
+
+# vm NAME MODULE SCRIPTS...: one VM boot; counts the TAP results.
+vm() {
+	local name=$1 module=$2
+	shift 2
+	local out=$RESULTS/$name
+	python3 tools/vm/run.py --kdir "$KDIR" --qemu "$QEMU" --module "$module" \
+		--out "$out" "${QARGS[@]}" "$@" 2>&1 | tee "$RESULTS/$name.log" >&2 || true
+	local p f
+	p=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["passed"])' "$out/result.json" 2>/dev/null || echo 0)
+	f=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["failed"] + (0 if r["ok"] or r["failed"] else 1))' "$out/result.json" 2>/dev/null || echo 1)
+	count "vm $name" "$p" "$f"
+}
+
+# vm_must_fail NAME SCRIPT: the runner must report this run as failed.
+vm_must_fail() {
+	local name=$1
+	shift
+	if python3 tools/vm/run.py --kdir "$KDIR" --qemu "$QEMU" --module ours \
+		--out "$RESULTS/$name" "$@" >"$RESULTS/$name.log" 2>&1; then
+		log "runner self-test $name: the run passed but must fail"
+		count "runner self-test $name" 0 1
+	else
+		count "runner self-test $name" 1 0
+	fi
+}
+
+vm harness-ours ours harness/smoke.sh harness/qmp.sh
+vm harness-upstream upstream harness/smoke.sh
+vm_must_fail runner-detects-failed-test harness/fail_tap.sh
+vm_must_fail runner-detects-kernel-splat harness/splat.sh
+
+for suite in selftests/*/suite.list; do
+	[ -f "$suite" ] || continue
+	dir=$(dirname "$suite")
+	mapfile -t scripts < <(grep -v '^#' "$suite" | grep . | sed "s#^#${dir#selftests/}/#")
+	modules="upstream ours"
+	[ ! -f "$dir/modules" ] || modules=$(grep -v '^#' "$dir/modules")
+	for module in $modules; do
+		vm "$(basename "$dir")-$module" "$module" "${scripts[@]}"
+	done
+done
+
+trap - EXIT
+finish
