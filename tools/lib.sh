@@ -45,6 +45,10 @@ LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
 BINDGEN_ROOT=$VFIO_AP_CACHE/tools/bindgen-$BINDGEN_VERSION
 export LIBCLANG_PATH RUST_LIB_SRC
 
+# cargo (for bindgen-cli and the host tests) may live in the user's rustup.
+[ -d "$HOME/.cargo/bin" ] && case ":$PATH:" in *":$HOME/.cargo/bin:"*) ;; *) PATH=$PATH:$HOME/.cargo/bin ;; esac
+export PATH
+
 log() { printf '[vfio-ap] %s\n' "$*" >&2; }
 die() { printf '[vfio-ap] error: %s\n' "$*" >&2; exit 1; }
 
