@@ -24,7 +24,10 @@ BUSYBOX_SUITE=bookworm
 # QEMU source package (built with our AP emulation patches).
 QEMU_SRC_VERSION=1:10.2.2+ds-1
 QEMU_SRC_SUITE=sid
-QEMU_ORIG_SHA256=PLACEHOLDER
+QEMU_ORIG_SHA256=be05230fe47a6937cd29f28f562932c8125f9c93c2a82c625198f7a4aa601dfb
+QEMU_DEBIAN_SHA256=ddf75aceab4f8f77374f3cb34fc97b41514895aeb293ce8b2ddd5e072bb0f5c0
+# QEMU's configure wants pycotap next to meson (the +ds tarball has no wheels).
+QEMU_PYCOTAP_VERSION=1.3.1
 
 # Host tools from the host's own suite (bookworm), with minimum versions.
 HOST_PACKAGES=(

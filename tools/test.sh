@@ -82,18 +82,95 @@ vm_must_fail() {
 
 vm harness-ours ours harness/smoke.sh harness/qmp.sh
 vm harness-upstream upstream harness/smoke.sh
+# Without the emulated AP facility both modules must refuse to load (ENODEV).
+saved_qargs=("${QARGS[@]}")
+QARGS=(--qemu-arg -cpu --qemu-arg max,ap=off,apqci=off,apft=off,apqi=off)
+vm harness-noap-ours ours harness/smoke.sh
+vm harness-noap-upstream upstream harness/smoke.sh
+QARGS=("${saved_qargs[@]}")
 vm_must_fail runner-detects-failed-test harness/fail_tap.sh
 vm_must_fail runner-detects-kernel-splat harness/splat.sh
+
+# transcript_diff NAME UPSTREAM OURS TODO: compares the transcripts of the
+# upstream and our run of a suite, leaving out the lines of test points
+# listed in TODO (lines "script: NAME :: seen"); a difference is a failure.
+transcript_diff() {
+	local name=$1 up=$2 ours=$3 todo=$4 d
+	if [ ! -f "$up" ] || [ ! -f "$ours" ]; then
+		log "transcript diff $name: a transcript is missing"
+		count "transcript diff $name" 0 1
+		return
+	fi
+	d=$(python3 - "$up" "$ours" "$todo" <<'PY'
+import difflib, sys
+up, ours, todo = sys.argv[1:4]
+try:
+    with open(todo) as f:
+        known = {l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")}
+except OSError:
+    known = set()
+def lines(path):
+    out = []
+    with open(path) as f:
+        for l in f:
+            l = l.rstrip("\n")
+            head = l.split(": ", 1)[-1]
+            if " :: " in head and head.split(" :: ", 1)[0] in known:
+                continue
+            out.append(l)
+    return out
+sys.stdout.writelines(l + "\n" for l in difflib.unified_diff(
+    lines(up), lines(ours), "upstream", "ours", lineterm=""))
+PY
+)
+	if [ -n "$d" ]; then
+		printf '%s\n' "$d" >"$RESULTS/$name-transcript.diff"
+		log "transcript diff $name: upstream and ours differ ($RESULTS/$name-transcript.diff):"
+		printf '%s\n' "$d" | head -n 60 >&2
+		count "transcript diff $name" 0 1
+	else
+		count "transcript diff $name" 1 0
+	fi
+}
 
 for suite in selftests/*/suite.list; do
 	[ -f "$suite" ] || continue
 	dir=$(dirname "$suite")
+	sname=$(basename "$dir")
 	mapfile -t scripts < <(grep -v '^#' "$suite" | grep . | sed "s#^#${dir#selftests/}/#")
 	modules="upstream ours"
 	[ ! -f "$dir/modules" ] || modules=$(grep -v '^#' "$dir/modules")
+	# Helper programs the suite runs in the guest (static s390x binaries).
+	if [ -x "$dir/tools/build.sh" ]; then
+		if "$dir/tools/build.sh" >"$RESULTS/$sname-tools-build.log" 2>&1; then
+			count "build $sname helpers" 1 0
+		else
+			cat "$RESULTS/$sname-tools-build.log" >&2
+			count "build $sname helpers" 0 1
+		fi
+	fi
+	# A suite's own emulated AP configuration replaces the default one.
+	saved_qargs=("${QARGS[@]}")
+	if [ -f "$dir/qemu.args" ]; then
+		QARGS=()
+		while IFS= read -r a; do QARGS+=(--qemu-arg "$a"); done \
+			< <(grep -v '^[[:space:]]*#' "$dir/qemu.args" | grep .)
+	fi
+	# A suite's time limit for one VM run in seconds (run.py's default: 300).
+	limit=()
+	if [ -f "$dir/timeout" ]; then
+		limit=(--timeout "$(grep -v '^#' "$dir/timeout" | grep . | head -n1)")
+	fi
 	for module in $modules; do
-		vm "$(basename "$dir")-$module" "$module" "${scripts[@]}"
+		vm "$sname-$module" "$module" "${limit[@]}" "${scripts[@]}"
 	done
+	QARGS=("${saved_qargs[@]}")
+	case " $(echo $modules) " in
+	*" upstream "*" ours "* | *" ours "*" upstream "*)
+		transcript_diff "$sname" "$RESULTS/$sname-upstream/transcript.txt" \
+			"$RESULTS/$sname-ours/transcript.txt" "$dir/todo-ours"
+		;;
+	esac
 done
 
 trap - EXIT

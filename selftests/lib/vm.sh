@@ -5,6 +5,14 @@
 # Host steps:   host qmp '{"execute": ...}'  (prints the reply's JSON)
 # Transcript:   transcript "line"  (normalized record compared between modules)
 # Module:       load_vfio_ap / unload_vfio_ap load the module under test.
+# Names:        TAP_UNIQUE_NAMES=FILE records test names in FILE and fails a
+#               test point whose name was used before (in this VM run).
+# Known gaps:   TODO_LIST=FILE makes ok/check/expect mark the test points
+#               named in FILE (one name a line, '#' comments) with TAP's
+#               "# TODO" directive: reported, not failing the run.
+# Checks:       expect NAME GOT WANT (compares, records "NAME :: GOT" in the
+#               transcript); read_attr FILE (content with newlines as \n);
+#               errno_name TEXT (strerror text to EINVAL, ENODEV, ...).
 
 _tap_n=0
 _tap_fail=0
@@ -15,10 +23,34 @@ plan() {
 	echo "1..$1"
 }
 
+# is_todo NAME: whether NAME is listed in $TODO_LIST.
+is_todo() {
+	[ -n "$TODO_LIST" ] && [ -f "$TODO_LIST" ] && grep -qxF -- "$1" "$TODO_LIST"
+}
+
 # ok STATUS DESCRIPTION: STATUS is a shell exit code (0 = pass).
+# A test point listed in $TODO_LIST gets the "# TODO" directive and never
+# counts as a failure; if it passes, a diag line says so.
 ok() {
 	_tap_n=$((_tap_n + 1))
-	if [ "$1" -eq 0 ]; then
+	if [ -n "$TAP_UNIQUE_NAMES" ]; then
+		# Names key todo lists and transcripts: a repeated one fails.
+		if grep -qxF -- "$2" "$TAP_UNIQUE_NAMES" 2>/dev/null; then
+			_tap_fail=$((_tap_fail + 1))
+			echo "not ok $_tap_n - $2"
+			echo "# test name used twice: $2"
+			return
+		fi
+		echo "$2" >>"$TAP_UNIQUE_NAMES"
+	fi
+	if is_todo "$2"; then
+		if [ "$1" -eq 0 ]; then
+			echo "ok $_tap_n - $2 # TODO known gap, but it passes now"
+			echo "# TODO test now passes: remove it from $TODO_LIST: $2"
+		else
+			echo "not ok $_tap_n - $2 # TODO known gap (listed in $TODO_LIST)"
+		fi
+	elif [ "$1" -eq 0 ]; then
 		echo "ok $_tap_n - $2"
 	else
 		_tap_fail=$((_tap_fail + 1))
@@ -69,13 +101,70 @@ host() {
 	return "$_rc"
 }
 
-# write_attr VALUE FILE: writes VALUE (no newline added) to a sysfs file and
-# prints OK, or the error text of the failed write (e.g. "Invalid argument").
+# write_attr VALUE FILE: writes VALUE (no newline added) to a sysfs file in
+# one write and prints OK, or the error text of the failed write (e.g.
+# "Invalid argument"). (The shell's echo reports write errors; its printf
+# does not.)
 write_attr() {
-	if _e=$(printf '%s' "$1" 2>&1 >"$2"); then
+	if _e=$(echo -n "$1" 2>&1 >"$2"); then
 		echo OK
 	else
 		echo "${_e##*: }"
+	fi
+}
+
+# errno_name TEXT: the errno name for a strerror text (as write_attr and
+# most tools print it); other text is printed unchanged.
+errno_name() {
+	case $1 in
+	OK) echo OK ;;
+	"Operation not permitted") echo EPERM ;;
+	"No such file or directory"|"nonexistent directory") echo ENOENT ;;
+	"Input/output error"|"I/O error") echo EIO ;;
+	"Bad file descriptor") echo EBADF ;;
+	"Resource temporarily unavailable") echo EAGAIN ;;
+	"Out of memory"|"Cannot allocate memory") echo ENOMEM ;;
+	"Permission denied") echo EACCES ;;
+	"Bad address") echo EFAULT ;;
+	"Device or resource busy"|"Resource busy") echo EBUSY ;;
+	"File exists") echo EEXIST ;;
+	"No such device") echo ENODEV ;;
+	"Invalid argument") echo EINVAL ;;
+	"Numerical result out of range"|"Result not representable") echo ERANGE ;;
+	"Too many users") echo EUSERS ;;
+	"Operation not supported"|"Not supported") echo EOPNOTSUPP ;;
+	"Address already in use") echo EADDRINUSE ;;
+	"Cannot assign requested address"|"Address not available") echo EADDRNOTAVAIL ;;
+	"No such device or address") echo ENXIO ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# read_attr FILE: prints the file's content with each newline written as
+# the two characters \n (so trailing newlines and empty files show), or
+# <ENOENT>-style errno names in angle brackets when it cannot be read.
+read_attr() {
+	if _c=$(cat "$1" 2>/tmp/.read_attr.err; _r=$?; echo .; exit $_r); then
+		_c=${_c%.}
+		printf '%s\n' "${_c//$_nl/\\n}"
+	else
+		_e=$(cat /tmp/.read_attr.err)
+		echo "<$(errno_name "${_e##*: }")>"
+	fi
+}
+_nl='
+'
+
+# expect NAME GOT WANT: one test point, passing when GOT equals WANT; the
+# transcript gets "NAME :: GOT", and a failure shows both values.
+expect() {
+	transcript "$1 :: $2"
+	if [ "$2" = "$3" ]; then
+		ok 0 "$1"
+	else
+		ok 1 "$1"
+		diag "  want: $3"
+		diag "  got:  $2"
 	fi
 }
 

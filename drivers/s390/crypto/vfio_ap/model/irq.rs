@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The PQAP(AQIC) interception: routing the guest's request and the steps
+//! of enabling or disabling interruptions for one of its queues.
+//!
+//! Enabling is a chain of host operations that can each fail: check the
+//! notification indicator byte (NIB) address, pin its page, check a
+//! protected guest shares it, register the guest ISC, issue AQIC. The
+//! types below force that order; each failure says which pinned NIB to
+//! release and answers the guest with response code 06.
+
+use super::apqn::Apqn;
+use super::response::{
+    QueueStatus, RC_BUSY, RC_INVALID_ADDRESS, RC_NORMAL, RC_OTHERWISE_CHANGED, RC_Q_NOT_AVAIL,
+    RC_RESET_IN_PROGRESS,
+};
+
+/// The interruption-request bit of GR1 (bit 16).
+pub const GR1_IR: u64 = 1 << (63 - 16);
+
+/// A guest's PQAP(AQIC) request, decoded from its registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AqicRequest {
+    /// The queue (GR0 bits 48..63).
+    pub apqn: Apqn,
+    /// Enable (IR bit set) or disable.
+    pub enable: bool,
+    /// The guest ISC (GR1 bits 61..63).
+    pub isc: u8,
+    /// The guest address of the NIB (GR2).
+    pub nib: u64,
+}
+
+impl AqicRequest {
+    /// Decodes GR0, GR1 and GR2.
+    pub const fn from_regs(gr0: u64, gr1: u64, gr2: u64) -> AqicRequest {
+        AqicRequest {
+            apqn: Apqn::from_qid(gr0),
+            enable: gr1 & GR1_IR != 0,
+            isc: (gr1 & 0x7) as u8,
+            nib: gr2,
+        }
+    }
+}
+
+/// Where an intercepted PQAP(AQIC) goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PqapRoute {
+    /// No adapter-interruption virtualization (AIV): return `EOPNOTSUPP`
+    /// so that user space (QEMU) handles the instruction.
+    Userspace,
+    /// Answer the guest with this status right away.
+    Reply(QueueStatus),
+    /// Enable interruptions (see [`begin_enable`]).
+    Enable(AqicRequest),
+    /// Disable interruptions (see [`after_disable_aqic`]).
+    Disable(AqicRequest),
+}
+
+/// Routes an intercepted PQAP(AQIC) (`handle_pqap`). Without the hook
+/// registered, without a guest attached to the mdev, or for a queue not
+/// linked to the mdev (assigned and bound), the guest gets response code
+/// 01.
+pub fn route_pqap(
+    aiv: bool,
+    hook_registered: bool,
+    guest_attached: bool,
+    is_linked: impl FnOnce(Apqn) -> bool,
+    req: AqicRequest,
+) -> PqapRoute {
+    if !aiv {
+        return PqapRoute::Userspace;
+    }
+    if !hook_registered || !guest_attached || !is_linked(req.apqn) {
+        return PqapRoute::Reply(QueueStatus::from_rc(RC_Q_NOT_AVAIL));
+    }
+    if req.enable {
+        PqapRoute::Enable(req)
+    } else {
+        PqapRoute::Disable(req)
+    }
+}
+
+/// The interruption resources a queue holds: its pinned NIB (by guest
+/// address) and its registered guest ISC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IrqBinding {
+    /// Guest address of the pinned NIB.
+    pub nib: u64,
+    /// The registered guest ISC.
+    pub isc: u8,
+}
+
+/// An enable request that failed before AQIC: unpin `unpin` (if set) and
+/// answer the guest with `status` (response code 06).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The NIB pinned by this request, to unpin.
+    pub unpin: Option<u64>,
+    /// The answer for the guest.
+    pub status: QueueStatus,
+}
+
+impl Refusal {
+    fn invalid_address(unpin: Option<u64>) -> Refusal {
+        Refusal {
+            unpin,
+            status: QueueStatus::from_rc(RC_INVALID_ADDRESS),
+        }
+    }
+}
+
+/// The NIB address is acceptable; next, pin its page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PinNib {
+    nib: u64,
+    isc: u8,
+}
+
+/// The NIB page is pinned; next, for a protected guest check that it is
+/// shared, then register the guest ISC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pinned {
+    nib: u64,
+    isc: u8,
+}
+
+/// The guest ISC is registered; next, issue AQIC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Registered {
+    nib: u64,
+    isc: u8,
+    host_isc: u8,
+}
+
+/// First step of enabling: a NIB at address 0 or outside the guest's
+/// memory slots is refused.
+pub fn begin_enable(req: &AqicRequest, nib_in_memslot: bool) -> Result<PinNib, Refusal> {
+    if req.nib == 0 || !nib_in_memslot {
+        return Err(Refusal::invalid_address(None));
+    }
+    Ok(PinNib {
+        nib: req.nib,
+        isc: req.isc,
+    })
+}
+
+impl PinNib {
+    /// The guest address to pin.
+    pub const fn nib(&self) -> u64 {
+        self.nib
+    }
+
+    /// Result of pinning (one page pinned, or not).
+    pub fn pinned(self, ok: bool) -> Result<Pinned, Refusal> {
+        if !ok {
+            return Err(Refusal::invalid_address(None));
+        }
+        Ok(Pinned {
+            nib: self.nib,
+            isc: self.isc,
+        })
+    }
+}
+
+impl Pinned {
+    /// The guest ISC to register.
+    pub const fn isc(&self) -> u8 {
+        self.isc
+    }
+
+    /// For a protected (secure) guest only: whether the NIB page is shared
+    /// with the host. If not, the pin is released.
+    pub fn shared(self, ok: bool) -> Result<Pinned, Refusal> {
+        if ok {
+            Ok(self)
+        } else {
+            Err(Refusal::invalid_address(Some(self.nib)))
+        }
+    }
+
+    /// Result of registering the guest ISC with the GIB: the host ISC, or
+    /// `None` on failure (then the pin is released).
+    pub fn registered(self, host_isc: Option<u8>) -> Result<Registered, Refusal> {
+        match host_isc {
+            Some(host_isc) => Ok(Registered {
+                nib: self.nib,
+                isc: self.isc,
+                host_isc,
+            }),
+            None => Err(Refusal::invalid_address(Some(self.nib))),
+        }
+    }
+}
+
+/// What to do once AQIC answered an enable request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EnableOutcome {
+    /// Turn interruptions off first (AQIC with IR off, see
+    /// [`after_disable_aqic`]).
+    pub disable: bool,
+    /// Resources of the previous binding to release (unregister the ISC,
+    /// unpin the NIB).
+    pub release_old: Option<IrqBinding>,
+    /// Resources of this request to release.
+    pub release_new: Option<IrqBinding>,
+    /// The queue's binding afterwards.
+    pub saved: Option<IrqBinding>,
+    /// The answer for the guest.
+    pub status: QueueStatus,
+}
+
+impl Registered {
+    /// The host ISC to put into the AQIC request.
+    pub const fn host_isc(&self) -> u8 {
+        self.host_isc
+    }
+
+    /// The binding this request would establish.
+    pub const fn binding(&self) -> IrqBinding {
+        IrqBinding {
+            nib: self.nib,
+            isc: self.isc,
+        }
+    }
+
+    /// Decides after AQIC returned `status`, given the queue's binding
+    /// before the request.
+    ///
+    /// Success replaces the old binding (released) by the new one. Code 07
+    /// leaves the old one and releases the new. Any other code disables
+    /// interruptions, releasing the old binding, and also releases the new
+    /// one, which upstream leaks.
+    pub fn after_aqic(self, status: QueueStatus, old: Option<IrqBinding>) -> EnableOutcome {
+        let new = self.binding();
+        match status.response_code() {
+            RC_NORMAL => EnableOutcome {
+                disable: false,
+                release_old: old,
+                release_new: None,
+                saved: Some(new),
+                status,
+            },
+            RC_OTHERWISE_CHANGED => EnableOutcome {
+                disable: false,
+                release_old: None,
+                release_new: Some(new),
+                saved: old,
+                status,
+            },
+            _ => EnableOutcome {
+                disable: true,
+                release_old: old,
+                release_new: Some(new),
+                saved: None,
+                status,
+            },
+        }
+    }
+}
+
+/// How many AQIC attempts a disable makes at most.
+pub const DISABLE_ATTEMPTS: u32 = 6;
+
+/// What to do after AQIC with IR off (`vfio_ap_irq_disable`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DisableStep {
+    /// Accepted (00, 07): wait for the IR bit to clear, then release the
+    /// binding.
+    WaitThenRelease,
+    /// Busy or resetting (02, 05): sleep 20 ms and try again.
+    Retry,
+    /// Not operational, or out of attempts: warn once and release.
+    WarnAndRelease,
+}
+
+/// Classifies the response code of disable attempt `attempt` (0 first).
+pub const fn after_disable_aqic(rc: u8, attempt: u32) -> DisableStep {
+    match rc {
+        RC_NORMAL | RC_OTHERWISE_CHANGED => DisableStep::WaitThenRelease,
+        RC_RESET_IN_PROGRESS | RC_BUSY if attempt + 1 < DISABLE_ATTEMPTS => DisableStep::Retry,
+        _ => DisableStep::WarnAndRelease,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NIB: u64 = 0x1234_5678;
+
+    fn enable_req(isc: u8) -> AqicRequest {
+        AqicRequest::from_regs(0xabcd_0000_0000_0504, GR1_IR | u64::from(isc), NIB)
+    }
+
+    #[test]
+    fn registers_decode() {
+        let r = enable_req(3);
+        assert_eq!(r.apqn, Apqn::new(5, 4));
+        assert!(r.enable);
+        assert_eq!(r.isc, 3);
+        assert_eq!(r.nib, NIB);
+        let d = AqicRequest::from_regs(0x0504, 0x7, 0);
+        assert!(!d.enable);
+        assert_eq!(GR1_IR, 0x0000_8000_0000_0000);
+    }
+
+    #[test]
+    fn routing() {
+        // J6, J3 and the no-hook/no-guest cases.
+        let r = enable_req(3);
+        assert_eq!(
+            route_pqap(false, true, true, |_| true, r),
+            PqapRoute::Userspace
+        );
+        let q01 = PqapRoute::Reply(QueueStatus::from_rc(0x01));
+        assert_eq!(route_pqap(true, false, true, |_| true, r), q01);
+        assert_eq!(route_pqap(true, true, false, |_| true, r), q01);
+        assert_eq!(
+            route_pqap(true, true, true, |q| q != Apqn::new(5, 4), r),
+            q01
+        );
+        assert_eq!(
+            route_pqap(true, true, true, |_| true, r),
+            PqapRoute::Enable(r)
+        );
+        let d = AqicRequest { enable: false, ..r };
+        assert_eq!(
+            route_pqap(true, true, true, |_| true, d),
+            PqapRoute::Disable(d)
+        );
+    }
+
+    #[test]
+    fn bad_nib_is_rc06_and_pins_nothing() {
+        // J2.
+        let zero = AqicRequest {
+            nib: 0,
+            ..enable_req(3)
+        };
+        let refusal = begin_enable(&zero, true).unwrap_err();
+        assert_eq!(refusal.status.response_code(), 0x06);
+        assert_eq!(refusal.unpin, None);
+        assert_eq!(begin_enable(&enable_req(3), false).unwrap_err().unpin, None);
+        let pin = begin_enable(&enable_req(3), true).unwrap();
+        assert_eq!(pin.nib(), NIB);
+        assert_eq!(pin.pinned(false).unwrap_err().unpin, None);
+    }
+
+    #[test]
+    fn failures_after_pinning_unpin_the_new_nib() {
+        // J9 and the GISC registration failure.
+        let pinned = begin_enable(&enable_req(3), true)
+            .unwrap()
+            .pinned(true)
+            .unwrap();
+        let r = pinned.shared(false).unwrap_err();
+        assert_eq!((r.unpin, r.status.response_code()), (Some(NIB), 0x06));
+        let pinned = pinned.shared(true).unwrap();
+        assert_eq!(pinned.isc(), 3);
+        let r = pinned.registered(None).unwrap_err();
+        assert_eq!((r.unpin, r.status.response_code()), (Some(NIB), 0x06));
+    }
+
+    #[test]
+    fn aqic_outcomes_release_the_right_nib() {
+        let old = IrqBinding {
+            nib: 0x1000,
+            isc: 2,
+        };
+        let new = IrqBinding { nib: NIB, isc: 3 };
+        let reg = begin_enable(&enable_req(3), true)
+            .unwrap()
+            .pinned(true)
+            .unwrap()
+            .registered(Some(6))
+            .unwrap();
+        assert_eq!(reg.host_isc(), 6);
+        assert_eq!(reg.binding(), new);
+        // J5: success replaces the old binding.
+        let ok = reg.after_aqic(QueueStatus::from_rc(0x00), Some(old));
+        assert_eq!(
+            (ok.release_old, ok.release_new, ok.saved, ok.disable),
+            (Some(old), None, Some(new), false)
+        );
+        let first = reg.after_aqic(QueueStatus::from_rc(0x00), None);
+        assert_eq!((first.release_old, first.saved), (None, Some(new)));
+        // 07: the new resources go, the old stay.
+        let changed = reg.after_aqic(QueueStatus::from_rc(0x07), Some(old));
+        assert_eq!(
+            (changed.release_old, changed.release_new, changed.saved),
+            (None, Some(new), Some(old))
+        );
+        assert_eq!(changed.status.response_code(), 0x07);
+        // J10: anything else disables and releases both (no leak).
+        let bad = reg.after_aqic(QueueStatus::from_rc(0x03), Some(old));
+        assert_eq!(
+            (bad.disable, bad.release_old, bad.release_new, bad.saved),
+            (true, Some(old), Some(new), None)
+        );
+        assert_eq!(bad.status.condition_code(), 3);
+    }
+
+    #[test]
+    fn disable_retries() {
+        assert_eq!(after_disable_aqic(0x00, 0), DisableStep::WaitThenRelease);
+        assert_eq!(after_disable_aqic(0x07, 3), DisableStep::WaitThenRelease);
+        for attempt in 0..5 {
+            assert_eq!(after_disable_aqic(0x05, attempt), DisableStep::Retry);
+            assert_eq!(after_disable_aqic(0x02, attempt), DisableStep::Retry);
+        }
+        assert_eq!(
+            after_disable_aqic(0x05, 5),
+            DisableStep::WarnAndRelease,
+            "six attempts in all"
+        );
+        for rc in [0x01, 0x03, 0x04, 0x06] {
+            assert_eq!(after_disable_aqic(rc, 0), DisableStep::WarnAndRelease);
+        }
+    }
+}
