@@ -120,21 +120,23 @@ impl DriverRegistration {
     /// Registers driver `name` on `bus`, with `dev_groups` created on every
     /// device it binds and without `bind`/`unbind` files in sysfs.
     ///
+    /// Like upstream's matrix driver it names no owner module (so sysfs
+    /// shows no `module` link); the module holds the registration and drops
+    /// it before it goes away.
+    ///
     /// The caller drops the returned registration before `bus`.
     pub(crate) fn register(
         name: &'static CStr,
         bus: &BusRegistration,
-        module: &'static ThisModule,
         dev_groups: &'static AttributeGroups,
     ) -> Result<Self> {
         let drv = KBox::new(Opaque::<bindings::device_driver>::zeroed(), GFP_KERNEL)?;
         let raw = drv.get();
         // SAFETY: `raw` is zeroed, valid for writes and not shared yet; the
-        // name, bus, module and groups it points to outlive the registration.
+        // name, bus and groups it points to outlive the registration.
         unsafe {
             (*raw).name = name.as_char_ptr();
             (*raw).bus = bus.as_raw();
-            (*raw).owner = module.as_ptr();
             (*raw).suppress_bind_attrs = true;
             (*raw).dev_groups = dev_groups.as_raw();
         }
@@ -191,10 +193,7 @@ impl DeviceRegistration {
         parent: &RootDevice,
         bus: &BusRegistration,
     ) -> Result<Self> {
-        let dev = KBox::into_raw(KBox::new(
-            Opaque::<bindings::device>::zeroed(),
-            GFP_KERNEL,
-        )?);
+        let dev = KBox::into_raw(KBox::new(Opaque::<bindings::device>::zeroed(), GFP_KERNEL)?);
         let raw = Opaque::cast_into(dev);
         // SAFETY: `raw` is zeroed, valid for writes and not shared yet.
         unsafe {
@@ -221,6 +220,15 @@ impl DeviceRegistration {
         }
         // INVARIANT: Registered just above, allocated by us.
         NonNull::new(raw).map(|dev| Self { dev }).ok_or(EINVAL)
+    }
+}
+
+impl DeviceRegistration {
+    /// The registered device.
+    pub(crate) fn device(&self) -> &kernel::device::Device {
+        // SAFETY: By the type invariant the device is registered and stays
+        // alive at least as long as `self`.
+        unsafe { kernel::device::Device::from_raw(self.dev.as_ptr()) }
     }
 }
 

@@ -6,5 +6,10 @@
 //! helpers under `rust/helpers/`); the driver logic builds on these types.
 
 pub(crate) mod ap;
+pub(crate) mod debug;
 pub(crate) mod device;
+pub(crate) mod kvm;
+pub(crate) mod mdev;
+pub(crate) mod sync;
 pub(crate) mod sysfs;
+pub(crate) mod vfio;

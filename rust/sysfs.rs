@@ -36,6 +36,14 @@ impl<'a> ShowBuffer<'a> {
     pub(crate) fn len(&self) -> usize {
         self.len
     }
+
+    /// Lets `fill` write into the rest of the page, as the core model's
+    /// formatters do (they take a page and return how much they wrote).
+    pub(crate) fn fill_with(&mut self, fill: impl FnOnce(&mut [u8]) -> usize) {
+        let room = &mut self.buf[self.len..];
+        let n = fill(room).min(room.len().saturating_sub(1));
+        self.len += n;
+    }
 }
 
 impl fmt::Write for ShowBuffer<'_> {
@@ -78,6 +86,37 @@ unsafe extern "C" fn show_callback<T: Show>(
     }
 }
 
+/// The `store` callback of a writable device attribute.
+pub(crate) trait Store {
+    /// Takes the text user space wrote (`buf`, exactly as written) for
+    /// `dev`; on success the whole write is consumed.
+    fn store(dev: &Device, buf: &[u8]) -> Result;
+}
+
+/// Calls `T::store` for sysfs.
+///
+/// # Safety
+///
+/// Called by sysfs only: `dev` is a live device and `buf` holds `count`
+/// readable bytes.
+unsafe extern "C" fn store_callback<T: Store>(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: sysfs passes a buffer of `count` bytes that stays valid and
+    // unchanged for the duration of the call.
+    let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
+    // SAFETY: `dev` is live for the duration of the callback.
+    let dev = unsafe { Device::from_raw(dev) };
+    match T::store(dev, input) {
+        // CAST: sysfs never passes more than `PAGE_SIZE` bytes, which fits.
+        Ok(()) => count as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
 /// A static device attribute.
 #[repr(transparent)]
 pub(crate) struct DeviceAttribute(Opaque<bindings::device_attribute>);
@@ -95,6 +134,29 @@ impl DeviceAttribute {
         a.attr.name = as_char_ptr_in_const_context(name);
         a.attr.mode = 0o444;
         a.__bindgen_anon_1.show = Some(show_callback::<T>);
+        Self(Opaque::new(a))
+    }
+
+    /// A write-only (0200) attribute whose writes go to `T::store`.
+    pub(crate) const fn write_only<T: Store>(name: &'static CStr) -> Self {
+        // SAFETY: An all-zero `device_attribute` is valid: C zero-fills the
+        // same statics.
+        let mut a: bindings::device_attribute = unsafe { core::mem::zeroed() };
+        a.attr.name = as_char_ptr_in_const_context(name);
+        a.attr.mode = 0o200;
+        a.__bindgen_anon_2.store = Some(store_callback::<T>);
+        Self(Opaque::new(a))
+    }
+
+    /// A read-write (0644) attribute served by `T::show` and `T::store`.
+    pub(crate) const fn read_write<T: Show + Store>(name: &'static CStr) -> Self {
+        // SAFETY: An all-zero `device_attribute` is valid: C zero-fills the
+        // same statics.
+        let mut a: bindings::device_attribute = unsafe { core::mem::zeroed() };
+        a.attr.name = as_char_ptr_in_const_context(name);
+        a.attr.mode = 0o644;
+        a.__bindgen_anon_1.show = Some(show_callback::<T>);
+        a.__bindgen_anon_2.store = Some(store_callback::<T>);
         Self(Opaque::new(a))
     }
 

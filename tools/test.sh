@@ -52,19 +52,30 @@ if [ -f tools/qemu/ap-default.args ]; then
 	mapfile -t AP_ARGS < <(grep -v '^#' tools/qemu/ap-default.args | grep .)
 fi
 QARGS=()
-for a in "${AP_ARGS[@]}"; do QARGS+=(--qemu-arg "$a"); done
+for a in "${AP_ARGS[@]}"; do QARGS+=("--qemu-arg=$a"); done
 
-# vm NAME MODULE SCRIPTS...: one VM boot; counts the TAP results.
-vm() {
+# vm_run NAME MODULE ARGS...: one VM boot, its output in $RESULTS/NAME.log
+# and its results in $RESULTS/NAME/ (safe to run in the background).
+vm_run() {
 	local name=$1 module=$2
 	shift 2
-	local out=$RESULTS/$name
 	python3 tools/vm/run.py --kdir "$KDIR" --qemu "$QEMU" --module "$module" \
-		--out "$out" "${QARGS[@]}" "$@" 2>&1 | tee "$RESULTS/$name.log" >&2 || true
-	local p f
+		--out "$RESULTS/$name" "${QARGS[@]}" "$@" >"$RESULTS/$name.log" 2>&1 || true
+}
+
+# vm_count NAME: counts the TAP results of a finished vm_run.
+vm_count() {
+	local name=$1 out=$RESULTS/$1 p f
+	{ grep -E '^\[vm\]|^not ok|# TODO' "$RESULTS/$name.log" || true; } | tail -n 40 >&2
 	p=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["passed"])' "$out/result.json" 2>/dev/null || echo 0)
 	f=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["failed"] + (0 if r["ok"] or r["failed"] else 1))' "$out/result.json" 2>/dev/null || echo 1)
 	count "vm $name" "$p" "$f"
+}
+
+# vm NAME MODULE SCRIPTS...: one VM boot; counts the TAP results.
+vm() {
+	vm_run "$@"
+	vm_count "$1"
 }
 
 # vm_must_fail NAME SCRIPT: the runner must report this run as failed.
@@ -84,7 +95,7 @@ vm harness-ours ours harness/smoke.sh harness/qmp.sh
 vm harness-upstream upstream harness/smoke.sh
 # Without the emulated AP facility both modules must refuse to load (ENODEV).
 saved_qargs=("${QARGS[@]}")
-QARGS=(--qemu-arg -cpu --qemu-arg max,ap=off,apqci=off,apft=off,apqi=off)
+QARGS=(--qemu-arg=-cpu --qemu-arg=max,ap=off,apqci=off,apft=off,apqi=off)
 vm harness-noap-ours ours harness/smoke.sh
 vm harness-noap-upstream upstream harness/smoke.sh
 QARGS=("${saved_qargs[@]}")
@@ -133,7 +144,13 @@ PY
 	fi
 }
 
-for suite in selftests/*/suite.list; do
+SUITES=()
+# Serial suites first (each alone), then all others together.
+mapfile -t suite_lists < <(
+	for f in selftests/*/suite.list; do [ ! -f "${f%/*}/serial" ] || echo "$f"; done
+	for f in selftests/*/suite.list; do [ -f "${f%/*}/serial" ] || echo "$f"; done
+)
+for suite in "${suite_lists[@]}"; do
 	[ -f "$suite" ] || continue
 	dir=$(dirname "$suite")
 	sname=$(basename "$dir")
@@ -153,7 +170,7 @@ for suite in selftests/*/suite.list; do
 	saved_qargs=("${QARGS[@]}")
 	if [ -f "$dir/qemu.args" ]; then
 		QARGS=()
-		while IFS= read -r a; do QARGS+=(--qemu-arg "$a"); done \
+		while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
 			< <(grep -v '^[[:space:]]*#' "$dir/qemu.args" | grep .)
 	fi
 	# A suite's time limit for one VM run in seconds (run.py's default: 300).
@@ -161,14 +178,29 @@ for suite in selftests/*/suite.list; do
 	if [ -f "$dir/timeout" ]; then
 		limit=(--timeout "$(grep -v '^#' "$dir/timeout" | grep . | head -n1)")
 	fi
+	# One VM per module and suite, side by side: the guests spend much of
+	# their time waiting for queue resets, so parallel runs take little
+	# longer than one. A suite with a file "serial" (timing checks) runs
+	# alone, before the others start.
 	for module in $modules; do
-		vm "$sname-$module" "$module" "${limit[@]}" "${scripts[@]}"
+		vm_run "$sname-$module" "$module" "${limit[@]}" "${scripts[@]}" &
 	done
+	[ ! -f "$dir/serial" ] || wait
 	QARGS=("${saved_qargs[@]}")
-	case " $(echo $modules) " in
+	SUITES+=("$sname:$(echo $modules)")
+done
+wait
+
+for entry in "${SUITES[@]}"; do
+	sname=${entry%%:*}
+	modules=${entry#*:}
+	for module in $modules; do
+		vm_count "$sname-$module"
+	done
+	case " $modules " in
 	*" upstream "*" ours "* | *" ours "*" upstream "*)
 		transcript_diff "$sname" "$RESULTS/$sname-upstream/transcript.txt" \
-			"$RESULTS/$sname-ours/transcript.txt" "$dir/todo-ours"
+			"$RESULTS/$sname-ours/transcript.txt" "selftests/$sname/todo-ours"
 		;;
 	esac
 done

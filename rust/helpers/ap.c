@@ -1,12 +1,183 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AP instruction wrappers for the Rust side. The AP instructions are static
- * inlines with inline assembly in <asm/ap.h>; each wrapper only forwards.
+ * C side of the AP bus abstraction (rust/ap.rs) and of the s390 debug
+ * feature (rust/debug.rs).
+ *
+ * The AP instructions are static inlines with inline assembly and exception
+ * table entries in <asm/ap.h>, and the AP bus structures live in the
+ * private header drivers/s390/crypto/ap_bus.h: these helpers forward to them
+ * and keep every structure layout on the C side, so Rust only handles
+ * opaque pointers and plain integers.
  */
+#include <linux/device.h>
+#include <linux/device-id/ap.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <asm/ap.h>
+#include <asm/debug.h>
+#include <asm/facility.h>
+#include "ap_bus.h"
 #include "vfio_ap_helpers.h"
 
 bool vfio_ap_helper_ap_instructions_available(void)
 {
 	return ap_instructions_available();
+}
+
+/* The queue types vfio_ap drives: CEX4 (type 10) and newer, as upstream. */
+static struct ap_device_id vfio_ap_helper_queue_ids[] = {
+	{ .dev_type = AP_DEVICE_TYPE_CEX4,
+	  .match_flags = AP_DEVICE_ID_MATCH_QUEUE_TYPE },
+	{ .dev_type = AP_DEVICE_TYPE_CEX5,
+	  .match_flags = AP_DEVICE_ID_MATCH_QUEUE_TYPE },
+	{ .dev_type = AP_DEVICE_TYPE_CEX6,
+	  .match_flags = AP_DEVICE_ID_MATCH_QUEUE_TYPE },
+	{ .dev_type = AP_DEVICE_TYPE_CEX7,
+	  .match_flags = AP_DEVICE_ID_MATCH_QUEUE_TYPE },
+	{ .dev_type = AP_DEVICE_TYPE_CEX8,
+	  .match_flags = AP_DEVICE_ID_MATCH_QUEUE_TYPE },
+	{ /* end of list */ },
+};
+
+struct ap_driver *
+vfio_ap_helper_ap_driver_alloc(const struct vfio_ap_helper_ap_driver_ops *ops,
+			       const struct attribute_group **dev_groups)
+{
+	struct ap_driver *drv = kzalloc(sizeof(*drv), GFP_KERNEL);
+
+	if (!drv)
+		return NULL;
+	drv->probe = ops->probe;
+	drv->remove = ops->remove;
+	drv->in_use = ops->in_use;
+	drv->on_config_changed = ops->on_config_changed;
+	drv->on_scan_complete = ops->on_scan_complete;
+	drv->ids = vfio_ap_helper_queue_ids;
+	drv->driver.dev_groups = dev_groups;
+	return drv;
+}
+
+void vfio_ap_helper_ap_driver_free(struct ap_driver *drv)
+{
+	kfree(drv);
+}
+
+int vfio_ap_helper_ap_driver_register(struct ap_driver *drv,
+				      struct module *owner, const char *name)
+{
+	/* The AP bus only stores the name in drv->driver.name. */
+	return ap_driver_register(drv, owner, (char *)name);
+}
+
+void vfio_ap_helper_ap_driver_unregister(struct ap_driver *drv)
+{
+	ap_driver_unregister(drv);
+}
+
+u16 vfio_ap_helper_ap_queue_qid(struct ap_device *apdev)
+{
+	return to_ap_queue(&apdev->device)->qid;
+}
+
+struct ap_device *vfio_ap_helper_ap_queue_of_dev(struct device *dev)
+{
+	/*
+	 * AP queue devices sit on the "ap" bus below their card, which is on
+	 * the same bus; cards hang off the bus's root device, which is not.
+	 */
+	if (!dev->bus || strcmp(dev->bus->name, "ap") || !dev->parent ||
+	    dev->parent->bus != dev->bus)
+		return NULL;
+	return to_ap_dev(dev);
+}
+
+void vfio_ap_helper_config_decode(const struct ap_config_info *info,
+				  struct vfio_ap_helper_config *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->apxa = info->apxa;
+	out->na = info->na;
+	out->nd = info->nd;
+	/* Same bit order on big-endian s390: 8 ints are 4 longs. */
+	memcpy(out->apm, info->apm, sizeof(out->apm));
+	memcpy(out->aqm, info->aqm, sizeof(out->aqm));
+	memcpy(out->adm, info->adm, sizeof(out->adm));
+}
+
+int vfio_ap_helper_qci(struct vfio_ap_helper_config *out)
+{
+	struct ap_config_info info;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	/* Without facility 12 (QCI) the configuration stays all zero. */
+	if (!test_facility(12))
+		return 0;
+	memset(&info, 0, sizeof(info));
+	ret = ap_qci(&info);
+	if (ret)
+		return ret;
+	vfio_ap_helper_config_decode(&info, out);
+	return 0;
+}
+
+void vfio_ap_helper_attr_mutex_lock(void)
+{
+	mutex_lock(&ap_attr_mutex);
+}
+
+void vfio_ap_helper_attr_mutex_unlock(void)
+{
+	mutex_unlock(&ap_attr_mutex);
+}
+
+int vfio_ap_helper_apqns_owned_by_def_drv(const u64 *apm, const u64 *aqm)
+{
+	DECLARE_BITMAP(a, AP_DEVICES);
+	DECLARE_BITMAP(q, AP_DOMAINS);
+
+	memcpy(a, apm, sizeof(a));
+	memcpy(q, aqm, sizeof(q));
+	return ap_apqn_in_matrix_owned_by_def_drv(a, q);
+}
+
+u32 vfio_ap_helper_tapq(u16 qid, int tbit, u64 *info)
+{
+	struct ap_tapq_hwinfo hwinfo = { .value = 0 };
+	struct ap_queue_status status = ap_test_queue(qid, tbit, &hwinfo);
+
+	*info = hwinfo.value;
+	return status.value;
+}
+
+u32 vfio_ap_helper_zapq(u16 qid, int fbit)
+{
+	return ap_zapq(qid, fbit).value;
+}
+
+/* s390 debug feature */
+
+debug_info_t *vfio_ap_helper_dbf_register(const char *name, int pages,
+					  int nr_areas, int buf_size, int level)
+{
+	debug_info_t *id = debug_register(name, pages, nr_areas, buf_size);
+
+	if (!id)
+		return NULL;
+	debug_register_view(id, &debug_sprintf_view);
+	debug_set_level(id, level);
+	return id;
+}
+
+void vfio_ap_helper_dbf_unregister(debug_info_t *id)
+{
+	debug_unregister(id);
+}
+
+void vfio_ap_helper_dbf_event3(debug_info_t *id, int level, const char *fmt,
+			       long a, long b, long c)
+{
+	/* The format must be static: s390dbf stores the pointer. */
+	debug_sprintf_event(id, level, (char *)fmt, a, b, c);
 }

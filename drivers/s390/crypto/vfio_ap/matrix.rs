@@ -44,12 +44,17 @@ pub(crate) struct MatrixDevice {
 }
 
 impl MatrixDevice {
+    /// The `matrix` device (the parent of the mdevs).
+    pub(crate) fn device(&self) -> &Device {
+        self._device.device()
+    }
+
     /// Registers the whole structure; on error, undoes what was done.
     pub(crate) fn create(module: &'static ThisModule) -> Result<Self> {
         let root = RootDevice::register(c"vfio_ap", module)?;
         let bus = BusRegistration::register(c"matrix")?;
         let device = DeviceRegistration::register(c"matrix", &root, &bus)?;
-        let driver = DriverRegistration::register(c"vfio_ap", &bus, module, &MATRIX_GROUPS)?;
+        let driver = DriverRegistration::register(c"vfio_ap", &bus, &MATRIX_GROUPS)?;
         Ok(Self {
             _driver: driver,
             _device: device,

@@ -32,3 +32,4 @@ pub mod reset;
 pub mod response;
 pub mod status;
 pub mod validate;
+pub mod vfio;

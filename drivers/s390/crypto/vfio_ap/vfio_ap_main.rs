@@ -9,6 +9,14 @@
 #[path = "../../../../rust/mod.rs"]
 mod abstractions;
 mod matrix;
+mod mdev;
+// The core model is shared with the host test crate and covers more than
+// this driver uses yet (hot plug, interrupts, resets come with later work).
+#[allow(dead_code)]
+pub mod model;
+mod queue;
+mod state;
+mod vfio_dev;
 
 use kernel::prelude::*;
 
@@ -21,18 +29,39 @@ module! {
 }
 
 /// The module: everything it registers, unregistered on drop.
+///
+/// Fields drop in declaration order, the reverse of registration, which is
+/// upstream's exit order.
 struct VfioAp {
+    _mdev: mdev::MdevRegistration,
+    _queue_driver: queue::QueueDriverRegistration,
     _matrix: matrix::MatrixDevice,
+    _state: state::State,
+    _dbf: abstractions::debug::Area,
 }
 
 impl kernel::Module for VfioAp {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        // Upstream order: debug feature, AP instruction check, matrix
+        // device (root device, bus, device, driver), AP queue driver, mdev
+        // driver and parent. Each step is undone by dropping what the
+        // earlier ones returned.
+        let dbf = abstractions::debug::Area::register(c"vfio_ap", abstractions::debug::LEVEL_WARN)?;
+        // Without AP instructions there is nothing to pass through; upstream
+        // refuses silently.
         if !abstractions::ap::instructions_available() {
-            pr_err!("The AP instructions are not installed: no AP queues to pass through\n");
             return Err(ENODEV);
         }
+        let state = state::State::init()?;
+        let matrix = matrix::MatrixDevice::create(module)?;
+        let queue_driver = queue::QueueDriverRegistration::register(module)?;
+        let mdev = mdev::MdevRegistration::register(matrix.device(), module)?;
         Ok(Self {
-            _matrix: matrix::MatrixDevice::create(module)?,
+            _mdev: mdev,
+            _queue_driver: queue_driver,
+            _matrix: matrix,
+            _state: state,
+            _dbf: dbf,
         })
     }
 }

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The vfio_ap mediated devices: the mdev type `vfio_ap-passthrough` on the
+//! matrix device, the mdev driver `vfio_ap_mdev`, and the attributes of
+//! each mdev (assignment, `matrix`, `guest_matrix`, `control_domains`,
+//! `ap_config`).
+//!
+//! Every decision is the core model's ([`Mdev`]); this file finds the mdev
+//! in the driver state, calls the model under the state lock, logs what
+//! upstream logs and carries out the returned plan.
+
+#![deny(unsafe_code)]
+
+use kernel::{
+    device::Device,
+    prelude::*,
+    sync::Arc, //
+};
+
+use crate::abstractions::{
+    ap,
+    mdev::{DriverRegistration, MdevDevice, MdevDriver, ParentRegistration},
+    sysfs::{attribute_groups, DeviceAttribute, Show, ShowBuffer, Store},
+    vfio,
+};
+use crate::model::{
+    crycb::{self, CrycbWrite},
+    error::{Error as ModelError, Result as ModelResult},
+    host::HostState,
+    matrix::Apcb,
+    mdev::{AssignAttr, Mdev},
+    plan::Plan,
+    validate::Conflict,
+};
+use crate::state::{self, ApBusOwner, Guests, MdevEntry};
+use crate::vfio_dev::{set_guest_apcb, VfioApDevice};
+
+/// Upstream's type: `<parent driver>-passthrough` in sysfs.
+const TYPE_SYSFS_NAME: &CStr = c"passthrough";
+/// The type's `name` attribute.
+const TYPE_PRETTY_NAME: &CStr = c"VFIO AP Passthrough Device";
+/// The type's `device_api` (`VFIO_DEVICE_API_AP_STRING`).
+const DEVICE_API: &CStr = c"vfio-ap";
+/// At most one mdev per APQN (`MAX_ZDEV_ENTRIES_EXT`, 256 x 256).
+const MAX_INSTANCES: u32 = 256 * 256;
+
+/// A model error as a kernel error.
+pub(crate) fn errno(e: ModelError) -> Error {
+    Error::from_errno(-e.errno())
+}
+
+/// The state entry of the mdev whose device is `dev`.
+pub(crate) fn find<'a>(guests: &'a Guests, dev: &Device) -> Option<&'a Arc<MdevEntry>> {
+    guests
+        .iter()
+        .find(|e| core::ptr::eq::<Device>(&*e.dev, dev))
+}
+
+/// Logs upstream's complaint for every APQN an assignment would take from
+/// another mdev (`conflict` indexes [`state::other_entries`]).
+fn log_sharing(guests: &Guests, me: &MdevEntry, conflict: Option<Conflict>) {
+    let Some(c) = conflict else { return };
+    let Some(other) = state::other_entries(guests, me).nth(c.index) else {
+        return;
+    };
+    for q in c.queues() {
+        dev_warn!(
+            me.dev,
+            "Userspace may not assign queue {:02x}.{:04x} to mdev: already assigned to {}\n",
+            q.apid,
+            q.apqi,
+            other.dev.name()
+        );
+    }
+}
+
+/// A model operation on the mdev of `dev` as every attribute store runs
+/// it: both driver locks, the mdev's model cloned, changed by `op` and
+/// written back on success, the plan executed. On `EADDRINUSE`, `conflict`
+/// names what to log.
+fn update(
+    dev: &Device,
+    op: impl FnOnce(&mut Mdev, &HostState, &mut dyn Iterator<Item = &Apcb>) -> ModelResult<Plan>,
+    conflict: impl FnOnce(&Mdev, &mut dyn Iterator<Item = &Apcb>) -> Option<Conflict>,
+) -> Result {
+    let guests = state::lock_guests();
+    let me = find(&guests, dev).ok_or(ENODEV)?;
+    // Upstream's order: the guest's `kvm->lock` before the mdevs lock.
+    let kvm_guard = me.guest.as_ref(&guests).kvm.as_ref().map(|k| k.lock());
+    let mut mdevs = state::lock_mdevs();
+    let mut model = me.data.as_ref(&mdevs).model.clone();
+    let result = op(
+        &mut model,
+        &mdevs.host,
+        &mut state::others(&guests, me, &mdevs),
+    );
+    match result {
+        Ok(plan) => {
+            me.data.as_mut(&mut mdevs).model = model;
+            if let Some(g) = &kvm_guard {
+                if let CrycbWrite::Set(apcb) = crycb::on_plan(&plan, true).crycb {
+                    set_guest_apcb(g, &apcb);
+                }
+            }
+            // Signals cfg_chg (with a guest) and resets the queues.
+            state::execute_plan(me, &plan, &mut mdevs);
+            Ok(())
+        }
+        Err(e) => {
+            if e == ModelError::AddrInUse {
+                let c = conflict(&model, &mut state::others(&guests, me, &mdevs));
+                log_sharing(&guests, me, c);
+            }
+            Err(errno(e))
+        }
+    }
+}
+
+/// Stores to the six assignment attributes.
+struct AssignStore<const A: usize>;
+
+impl<const A: usize> Store for AssignStore<A> {
+    fn store(dev: &Device, buf: &[u8]) -> Result {
+        let attr = AssignAttr::ALL[A];
+        let _ap = attr.needs_ap_attr_mutex().then(ap::lock_attr_mutex);
+        update(
+            dev,
+            |m, host, others| m.store(attr, buf, host, &ApBusOwner, others),
+            |m, others| m.store_conflict(attr, buf, others),
+        )
+    }
+}
+
+static ASSIGN_ADAPTER: DeviceAttribute =
+    DeviceAttribute::write_only::<AssignStore<0>>(c"assign_adapter");
+static UNASSIGN_ADAPTER: DeviceAttribute =
+    DeviceAttribute::write_only::<AssignStore<1>>(c"unassign_adapter");
+static ASSIGN_DOMAIN: DeviceAttribute =
+    DeviceAttribute::write_only::<AssignStore<2>>(c"assign_domain");
+static UNASSIGN_DOMAIN: DeviceAttribute =
+    DeviceAttribute::write_only::<AssignStore<3>>(c"unassign_domain");
+static ASSIGN_CONTROL_DOMAIN: DeviceAttribute =
+    DeviceAttribute::write_only::<AssignStore<4>>(c"assign_control_domain");
+static UNASSIGN_CONTROL_DOMAIN: DeviceAttribute =
+    DeviceAttribute::write_only::<AssignStore<5>>(c"unassign_control_domain");
+
+/// Which read-only text of an mdev to show.
+struct View<const V: u8>;
+
+const VIEW_MATRIX: u8 = 0;
+const VIEW_GUEST_MATRIX: u8 = 1;
+const VIEW_CONTROL_DOMAINS: u8 = 2;
+const VIEW_AP_CONFIG: u8 = 3;
+
+impl<const V: u8> Show for View<V> {
+    fn show(dev: &Device, buf: &mut ShowBuffer<'_>) -> Result {
+        let guests = state::lock_guests();
+        let me = find(&guests, dev).ok_or(ENODEV)?;
+        let mdevs = state::lock_mdevs();
+        let m = &me.data.as_ref(&mdevs).model;
+        buf.fill_with(|page| match V {
+            VIEW_MATRIX => m.show_matrix(page),
+            VIEW_GUEST_MATRIX => m.show_guest_matrix(page),
+            VIEW_CONTROL_DOMAINS => m.show_control_domains(page),
+            _ => m.show_ap_config(page),
+        });
+        Ok(())
+    }
+}
+
+impl Store for View<VIEW_AP_CONFIG> {
+    fn store(dev: &Device, buf: &[u8]) -> Result {
+        let _ap = ap::lock_attr_mutex();
+        update(
+            dev,
+            |m, host, others| m.write_ap_config(buf, host, &ApBusOwner, others),
+            |_, others| Mdev::ap_config_conflict(buf, others),
+        )
+    }
+}
+
+static MATRIX: DeviceAttribute = DeviceAttribute::read_only::<View<VIEW_MATRIX>>(c"matrix");
+static GUEST_MATRIX: DeviceAttribute =
+    DeviceAttribute::read_only::<View<VIEW_GUEST_MATRIX>>(c"guest_matrix");
+static CONTROL_DOMAINS: DeviceAttribute =
+    DeviceAttribute::read_only::<View<VIEW_CONTROL_DOMAINS>>(c"control_domains");
+static AP_CONFIG: DeviceAttribute =
+    DeviceAttribute::read_write::<View<VIEW_AP_CONFIG>>(c"ap_config");
+
+attribute_groups! {
+    static MDEV_GROUPS = [
+        ASSIGN_ADAPTER,
+        UNASSIGN_ADAPTER,
+        ASSIGN_DOMAIN,
+        UNASSIGN_DOMAIN,
+        ASSIGN_CONTROL_DOMAIN,
+        UNASSIGN_CONTROL_DOMAIN,
+        AP_CONFIG,
+        CONTROL_DOMAINS,
+        MATRIX,
+        GUEST_MATRIX,
+    ];
+}
+
+/// What the driver keeps per bound mdev outside the state: its VFIO
+/// device, unregistered first on removal.
+pub(crate) struct MdevDriverData {
+    /// Held for its `Drop`, which unregisters the VFIO device.
+    _vfio: vfio::Registration,
+}
+
+/// The mdev driver `vfio_ap_mdev`.
+struct VfioApMdevDriver;
+
+impl MdevDriver for VfioApMdevDriver {
+    type Data = KBox<MdevDriverData>;
+
+    fn probe(mdev: &MdevDevice) -> Result<KBox<MdevDriverData>> {
+        let dev = mdev.device();
+        let entry = {
+            let mdevs = state::lock_mdevs();
+            MdevEntry::new(dev.into(), Mdev::new(&mdevs.host))?
+        };
+        let data = KBox::new(
+            MdevDriverData {
+                _vfio: vfio::Registration::register::<VfioApDevice>(dev)?,
+            },
+            GFP_KERNEL,
+        )?;
+        // On failure `data` unregisters the VFIO device again.
+        state::lock_guests().add(entry)?;
+        Ok(data)
+    }
+
+    fn remove(mdev: &MdevDevice, data: KBox<MdevDriverData>) {
+        // Waits, with no lock held, until user space closed the device.
+        drop(data);
+        let mut guests = state::lock_guests();
+        let Some(entry) = find(&guests, mdev.device()).cloned() else {
+            return;
+        };
+        let mut mdevs = state::lock_mdevs();
+        let linked = entry.data.as_ref(&mdevs).model.linked_queues();
+        // Upstream ignores a failed reset here too.
+        let _ = state::reset_queues(&mut mdevs, &linked);
+        drop(mdevs);
+        // The entry's eventfds go with it (upstream leaks them).
+        guests.remove(&entry);
+    }
+}
+
+/// The mdev driver and the matrix device's mdev type.
+///
+/// Fields drop in declaration order: the parent (removing every mdev)
+/// before the driver.
+pub(crate) struct MdevRegistration {
+    _parent: ParentRegistration,
+    _driver: DriverRegistration<VfioApMdevDriver>,
+}
+
+impl MdevRegistration {
+    /// Registers the mdev driver, then makes `matrix` (bound to its
+    /// driver `vfio_ap`) the parent of type `vfio_ap-passthrough`.
+    pub(crate) fn register(matrix: &Device, module: &'static ThisModule) -> Result<Self> {
+        let driver = DriverRegistration::<VfioApMdevDriver>::register(
+            c"vfio_ap_mdev",
+            DEVICE_API,
+            MAX_INSTANCES,
+            module,
+            &MDEV_GROUPS,
+        )?;
+        let parent =
+            ParentRegistration::register(matrix, &driver, TYPE_SYSFS_NAME, TYPE_PRETTY_NAME)?;
+        Ok(Self {
+            _parent: parent,
+            _driver: driver,
+        })
+    }
+}

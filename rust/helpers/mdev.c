@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mediated device and VFIO helpers for the Rust side: the structures here
+ * come from <linux/mdev.h> and <linux/vfio.h>, which the kernel crate has
+ * no bindings for, and vfio_alloc_device()/vfio_put_device() are macros
+ * and static inlines.
+ */
+#include <linux/err.h>
+#include <linux/mdev.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vfio.h>
+#include "vfio_ap_mdev_helpers.h"
+
+struct mdev_driver *
+vfio_ap_helper_mdev_driver_alloc(const char *name, const char *device_api,
+				 unsigned int max_instances,
+				 struct module *owner, const char *mod_name,
+				 const struct attribute_group **dev_groups,
+				 int (*probe)(struct mdev_device *mdev),
+				 void (*remove)(struct mdev_device *mdev))
+{
+	struct mdev_driver *drv = kzalloc(sizeof(*drv), GFP_KERNEL);
+
+	if (!drv)
+		return NULL;
+	drv->device_api = device_api;
+	drv->max_instances = max_instances;
+	drv->probe = probe;
+	drv->remove = remove;
+	drv->driver.name = name;
+	drv->driver.owner = owner;
+	drv->driver.mod_name = mod_name;
+	drv->driver.dev_groups = dev_groups;
+	return drv;
+}
+
+void vfio_ap_helper_mdev_driver_free(struct mdev_driver *drv)
+{
+	kfree(drv);
+}
+
+/* The mdev core keeps pointers to the parent, the type and the type list. */
+struct vfio_ap_mdev_parent {
+	struct mdev_parent parent;
+	struct mdev_type type;
+	struct mdev_type *type_list;	/* a list of one type */
+};
+
+struct vfio_ap_mdev_parent *
+vfio_ap_helper_mdev_parent_register(struct device *dev,
+				    struct mdev_driver *drv,
+				    const char *sysfs_name,
+				    const char *pretty_name)
+{
+	struct vfio_ap_mdev_parent *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	int ret;
+
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p->type.sysfs_name = sysfs_name;
+	p->type.pretty_name = pretty_name;
+	p->type_list = &p->type;
+	ret = mdev_register_parent(&p->parent, dev, drv, &p->type_list, 1);
+	if (ret) {
+		kfree(p);
+		return ERR_PTR(ret);
+	}
+	return p;
+}
+
+void vfio_ap_helper_mdev_parent_unregister(struct vfio_ap_mdev_parent *p)
+{
+	mdev_unregister_parent(&p->parent);
+	kfree(p);
+}
+
+struct device *vfio_ap_helper_mdev_dev(struct mdev_device *mdev)
+{
+	return mdev_dev(mdev);
+}
+
+/* A VFIO device carrying its Rust callbacks (vdev must come first). */
+struct vfio_ap_vdev {
+	struct vfio_device vdev;
+	const struct vfio_ap_vfio_callbacks *cb;
+};
+
+static const struct vfio_ap_vfio_callbacks *cb_of(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct vfio_ap_vdev, vdev)->cb;
+}
+
+static int vfio_ap_helper_open_device(struct vfio_device *vdev)
+{
+	return cb_of(vdev)->open_device(vdev);
+}
+
+static void vfio_ap_helper_close_device(struct vfio_device *vdev)
+{
+	cb_of(vdev)->close_device(vdev);
+}
+
+static long vfio_ap_helper_ioctl(struct vfio_device *vdev, unsigned int cmd,
+				 unsigned long arg)
+{
+	return cb_of(vdev)->ioctl(vdev, cmd, arg);
+}
+
+static void vfio_ap_helper_request(struct vfio_device *vdev,
+				   unsigned int count)
+{
+	cb_of(vdev)->request(vdev, count);
+}
+
+/*
+ * Constant and module-lifetime: the vfio core may read it until the last
+ * reference to a device is gone.
+ */
+static const struct vfio_device_ops vfio_ap_helper_vfio_ops = {
+	.open_device = vfio_ap_helper_open_device,
+	.close_device = vfio_ap_helper_close_device,
+	.ioctl = vfio_ap_helper_ioctl,
+	.request = vfio_ap_helper_request,
+	.bind_iommufd = vfio_iommufd_emulated_bind,
+	.unbind_iommufd = vfio_iommufd_emulated_unbind,
+	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
+	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
+};
+
+struct vfio_device *
+vfio_ap_helper_vfio_alloc(struct device *dev,
+			  const struct vfio_ap_vfio_callbacks *cb)
+{
+	struct vfio_ap_vdev *v;
+
+	v = vfio_alloc_device(vfio_ap_vdev, vdev, dev,
+			      &vfio_ap_helper_vfio_ops);
+	if (IS_ERR(v))
+		return ERR_CAST(v);
+	v->cb = cb;
+	return &v->vdev;
+}
+
+void vfio_ap_helper_vfio_put(struct vfio_device *vdev)
+{
+	vfio_put_device(vdev);
+}
+
+struct device *vfio_ap_helper_vfio_dev(struct vfio_device *vdev)
+{
+	return vdev->dev;
+}
