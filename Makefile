@@ -6,12 +6,13 @@
 #   make demo         build everything, boot the s390x VM, load the module
 #   make test         the full test suite (host and VM tests)
 #   make check        rustfmt and clippy on the host crate
+#   make docs         the HTML documentation (pinned Sphinx, warnings fail)
 #   make clean
 #
 # KDIR=/path/to/kernel/build builds against your own kernel tree; it needs
 # CONFIG_RUST=y and CONFIG_VFIO_AP=m, built with the same rustc.
 
-.PHONY: modules demo test check clean
+.PHONY: modules demo test check docs clean
 
 modules:
 	tools/build-module.sh
@@ -25,6 +26,9 @@ test:
 check:
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
+
+docs:
+	tools/docs/build.sh
 
 clean:
 	tools/build-module.sh clean

@@ -56,6 +56,8 @@ void vfio_ap_helper_attr_mutex_unlock(void);
 int vfio_ap_helper_apqns_owned_by_def_drv(const u64 *apm, const u64 *aqm);
 u32 vfio_ap_helper_tapq(u16 qid, int tbit, u64 *info);
 u32 vfio_ap_helper_zapq(u16 qid, int fbit);
+void vfio_ap_helper_notice_reset_wait(int elapsed_ms, u16 qid, u8 rc,
+				      bool queue_empty, bool irq_enabled);
 
 struct debug_info *vfio_ap_helper_dbf_register(const char *name, int pages,
 					       int nr_areas, int buf_size,

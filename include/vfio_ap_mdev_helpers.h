@@ -38,19 +38,23 @@ void vfio_ap_helper_mdev_parent_unregister(struct vfio_ap_mdev_parent *p);
 /* struct mdev_device internals. */
 struct device *vfio_ap_helper_mdev_dev(struct mdev_device *mdev);
 
-/* The Rust callbacks of a VFIO device. */
+/* The Rust callbacks of a VFIO device; each gets the device's context. */
 struct vfio_ap_vfio_callbacks {
-	int (*open_device)(struct vfio_device *vdev);
-	void (*close_device)(struct vfio_device *vdev);
-	long (*ioctl)(struct vfio_device *vdev, unsigned int cmd,
+	int (*open_device)(struct vfio_device *vdev, void *ctx);
+	void (*close_device)(struct vfio_device *vdev, void *ctx);
+	long (*ioctl)(struct vfio_device *vdev, void *ctx, unsigned int cmd,
 		      unsigned long arg);
-	void (*request)(struct vfio_device *vdev, unsigned int count);
+	void (*request)(struct vfio_device *vdev, void *ctx,
+			unsigned int count);
+	void (*dma_unmap)(struct vfio_device *vdev, void *ctx, u64 iova,
+			  u64 length);
 };
 
 /* VFIO device of an mdev, emulated IOMMU; ERR_PTR on failure. */
 struct vfio_device *
 vfio_ap_helper_vfio_alloc(struct device *dev,
-			  const struct vfio_ap_vfio_callbacks *cb);
+			  const struct vfio_ap_vfio_callbacks *cb, void *ctx);
+void vfio_ap_helper_vfio_get(struct vfio_device *vdev);
 void vfio_ap_helper_vfio_put(struct vfio_device *vdev);
 struct device *vfio_ap_helper_vfio_dev(struct vfio_device *vdev);
 

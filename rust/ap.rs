@@ -69,6 +69,8 @@ mod ffi {
         pub(super) nd: u8,
     }
 
+    // `struct device` and `struct module` contain empty structs in this
+    // configuration; only pointers to them cross the boundary.
     #[allow(improper_ctypes)]
     unsafe extern "C" {
         pub(super) fn vfio_ap_helper_ap_instructions_available() -> bool;
@@ -95,6 +97,13 @@ mod ffi {
         ) -> c_int;
         pub(super) fn vfio_ap_helper_tapq(qid: u16, tbit: c_int, info: *mut u64) -> u32;
         pub(super) fn vfio_ap_helper_zapq(qid: u16, fbit: c_int) -> u32;
+        pub(super) fn vfio_ap_helper_notice_reset_wait(
+            elapsed_ms: c_int,
+            qid: u16,
+            rc: u8,
+            queue_empty: bool,
+            irq_enabled: bool,
+        );
     }
 }
 
@@ -418,4 +427,19 @@ pub(crate) fn zapq(qid: u16, fbit: bool) -> u32 {
     // SAFETY: ZAPQ only resets the queue; any qid is acceptable to the
     // instruction (an invalid one answers with a response code).
     unsafe { ffi::vfio_ap_helper_zapq(qid, c_int::from(fbit)) }
+}
+
+/// Logs that the reset of queue `qid` is still in progress after
+/// `elapsed_ms`, with the last TAPQ's response code and queue-empty and
+/// interruption bits: the kernel log line upstream prints, rate limited and
+/// without a module prefix.
+pub(crate) fn notice_reset_wait(
+    elapsed_ms: i32,
+    qid: u16,
+    rc: u8,
+    queue_empty: bool,
+    irq_enabled: bool,
+) {
+    // SAFETY: The helper only formats the integers into the kernel log.
+    unsafe { ffi::vfio_ap_helper_notice_reset_wait(elapsed_ms, qid, rc, queue_empty, irq_enabled) };
 }

@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! KVM guests, as far as vfio_ap touches them: a reference to the guest,
-//! its `kvm->lock`, the PQAP interception hook, and the AP masks of its
-//! CRYCB.
+//! its `kvm->lock`, the AP masks of its CRYCB, the PQAP(AQIC) interception
+//! hook, the intercepted vCPU's registers, and the guest interruption
+//! resources (GISC registration) of AP queue interruptions.
 //!
-//! Lock order (upstream's): the driver's guests lock, [`Kvm::lock`],
-//! [`KvmGuard::lock_hook`], the driver's mdevs lock. The guards borrow what
-//! they lock, so a reference cannot be dropped (possibly destroying the
-//! guest) while its lock is held.
+//! Lock order (upstream's): the driver's guests lock, [`Kvm::lock`], the
+//! hook's semaphore (inside [`Attachment`]), the driver's mdevs lock. The
+//! guards borrow what they lock, so a reference cannot be dropped (possibly
+//! destroying the guest) while its lock is held.
 //!
 //! C headers: [`include/linux/kvm_host.h`](srctree/include/linux/kvm_host.h),
 //! [`kvm_host_s390.h`](srctree/arch/s390/include/asm/kvm_host_s390.h)
 
-use core::{marker::PhantomData, ptr::NonNull};
-use kernel::ffi::c_ulong;
+use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
+use kernel::{
+    ffi::{c_int, c_ulong, c_void},
+    prelude::*,
+    types::{ForeignOwnable, Opaque},
+};
+
+use super::vfio::{drop_foreign, ffi::VfioDeviceRaw, VfioDevice};
 
 pub(super) mod ffi {
     use super::*;
@@ -23,6 +30,21 @@ pub(super) mod ffi {
     pub(crate) struct KvmRaw {
         _opaque: [u8; 0],
     }
+
+    /// `struct kvm_vcpu`.
+    #[repr(C)]
+    pub(crate) struct VcpuRaw {
+        _opaque: [u8; 0],
+    }
+
+    /// `struct vfio_ap_pqap_slot` of the C helpers.
+    #[repr(C)]
+    pub(crate) struct SlotRaw {
+        _opaque: [u8; 0],
+    }
+
+    pub(crate) type Handler =
+        unsafe extern "C" fn(*mut VcpuRaw, *mut VfioDeviceRaw, *mut c_void) -> c_int;
 
     unsafe extern "C" {
         pub(super) fn kvm_get_kvm(kvm: *mut KvmRaw);
@@ -40,9 +62,108 @@ pub(super) mod ffi {
         pub(super) fn vfio_ap_helper_kvm_hook_lock(kvm: *mut KvmRaw);
         pub(super) fn vfio_ap_helper_kvm_hook_unlock(kvm: *mut KvmRaw);
         pub(super) fn vfio_ap_helper_kvm_hook_taken(kvm: *mut KvmRaw) -> bool;
-        pub(super) fn vfio_ap_helper_kvm_hook_set(kvm: *mut KvmRaw);
+        pub(super) fn vfio_ap_helper_kvm_hook_set(kvm: *mut KvmRaw, slot: *mut SlotRaw);
         pub(super) fn vfio_ap_helper_kvm_hook_clear(kvm: *mut KvmRaw);
+        pub(super) fn vfio_ap_helper_pqap_slot_alloc(
+            handler: Handler,
+            vdev: *mut VfioDeviceRaw,
+            ctx: *mut c_void,
+        ) -> *mut SlotRaw;
+        pub(super) fn vfio_ap_helper_pqap_slot_free(slot: *mut SlotRaw) -> *mut c_void;
+        pub(super) fn vfio_ap_helper_vcpu_regs(vcpu: *mut VcpuRaw, regs: *mut u64);
+        pub(super) fn vfio_ap_helper_vcpu_set_gr1(vcpu: *mut VcpuRaw, gr1: u64);
+        pub(super) fn vfio_ap_helper_vcpu_aiv(vcpu: *mut VcpuRaw) -> bool;
+        pub(super) fn vfio_ap_helper_vcpu_protected(vcpu: *mut VcpuRaw) -> bool;
+        pub(super) fn vfio_ap_helper_vcpu_kvm(vcpu: *mut VcpuRaw) -> *mut KvmRaw;
+        pub(super) fn vfio_ap_helper_gpa_in_memslot(kvm: *mut KvmRaw, gpa: u64) -> bool;
+        pub(super) fn vfio_ap_helper_gisc_register(kvm: *mut KvmRaw, isc: u32) -> c_int;
+        pub(super) fn vfio_ap_helper_gisc_unregister(kvm: *mut KvmRaw, isc: u32) -> c_int;
+        pub(super) fn vfio_ap_helper_aqic_enable(
+            qid: u16,
+            kvm: *mut KvmRaw,
+            gisc: u8,
+            isc: u8,
+            h_nib: u64,
+        ) -> u32;
+        pub(super) fn vfio_ap_helper_aqic_disable(qid: u16) -> u32;
     }
+}
+
+/// A KVM guest, borrowed: what can be done with a guest that is known to
+/// be alive.
+///
+/// # Invariants
+///
+/// A reference to it is a live `struct kvm`.
+#[repr(transparent)]
+pub(crate) struct KvmRef(Opaque<ffi::KvmRaw>);
+
+impl KvmRef {
+    /// # Safety
+    ///
+    /// `ptr` is a live guest for the lifetime `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut ffi::KvmRaw) -> &'a Self {
+        // SAFETY: `repr(transparent)`; liveness from the caller.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    fn as_raw(&self) -> *mut ffi::KvmRaw {
+        self.0.get()
+    }
+
+    /// Whether the guest has a crypto control block (always on s390 when
+    /// KVM runs a guest; upstream checks it before attaching).
+    pub(crate) fn has_crycb(&self) -> bool {
+        // SAFETY: The guest is live (type invariant).
+        unsafe { ffi::vfio_ap_helper_kvm_has_crycb(self.as_raw()) }
+    }
+
+    /// Whether guest address `gpa` is in one of the guest's memory slots.
+    pub(crate) fn gpa_in_memslot(&self, gpa: u64) -> bool {
+        // SAFETY: The guest is live.
+        unsafe { ffi::vfio_ap_helper_gpa_in_memslot(self.as_raw(), gpa) }
+    }
+
+    /// Registers guest interruption subclass `isc` with the GIB; returns
+    /// the host ISC to use for the queue's interruptions.
+    pub(crate) fn gisc_register(&self, isc: u8) -> Result<u8> {
+        // SAFETY: The guest is live.
+        let nisc = unsafe { ffi::vfio_ap_helper_gisc_register(self.as_raw(), isc.into()) };
+        if nisc < 0 {
+            return Err(Error::from_errno(nisc));
+        }
+        u8::try_from(nisc).map_err(|_| EINVAL)
+    }
+
+    /// Drops one registration of guest ISC `isc`.
+    pub(crate) fn gisc_unregister(&self, isc: u8) -> Result {
+        // SAFETY: The guest is live.
+        let ret = unsafe { ffi::vfio_ap_helper_gisc_unregister(self.as_raw(), isc.into()) };
+        kernel::error::to_result(ret)
+    }
+
+    /// PQAP(AQIC) enabling interruptions of queue `qid` for this guest:
+    /// guest ISC `gisc`, host ISC `isc`, NIB at host address `h_nib`.
+    /// Returns the queue status word.
+    ///
+    /// The adapter sets the NIB byte at `h_nib` when it interrupts: the
+    /// caller passes the address of a pinned guest page (see
+    /// [`VfioDevice::pin_nib`]) and keeps it pinned until the queue's
+    /// interruptions are off again (AQIC or a reset).
+    pub(crate) fn aqic_enable(&self, qid: u16, gisc: u8, isc: u8, h_nib: u64) -> u32 {
+        // SAFETY: The guest (and so its GISA, whose address the request
+        // carries) is live; the instruction itself reads only its register
+        // operands.
+        unsafe { ffi::vfio_ap_helper_aqic_enable(qid, self.as_raw(), gisc, isc, h_nib) }
+    }
+}
+
+/// PQAP(AQIC) disabling interruptions of queue `qid`; returns the queue
+/// status word.
+pub(crate) fn aqic_disable(qid: u16) -> u32 {
+    // SAFETY: AQIC with IR off touches no memory; any qid is acceptable to
+    // the instruction.
+    unsafe { ffi::vfio_ap_helper_aqic_disable(qid) }
 }
 
 /// A reference to a KVM guest.
@@ -72,25 +193,32 @@ impl Kvm {
         Self { kvm }
     }
 
-    fn as_raw(&self) -> *mut ffi::KvmRaw {
-        self.kvm.as_ptr()
-    }
-
-    /// Whether the guest has a crypto control block (always on s390 when
-    /// KVM runs a guest; upstream checks it before attaching).
-    pub(crate) fn has_crycb(&self) -> bool {
-        // SAFETY: The guest is live (type invariant).
-        unsafe { ffi::vfio_ap_helper_kvm_has_crycb(self.as_raw()) }
-    }
-
     /// Takes `kvm->lock`.
     pub(crate) fn lock(&self) -> KvmGuard<'_> {
         // SAFETY: The guest is live; the guard unlocks.
         unsafe { ffi::vfio_ap_helper_kvm_lock(self.as_raw()) };
+        // INVARIANT: Locked just above, by this task.
         KvmGuard {
             kvm: self,
+            vdev: None,
             _not_send: PhantomData,
         }
+    }
+}
+
+impl Clone for Kvm {
+    fn clone(&self) -> Self {
+        // SAFETY: We hold a reference, so the guest is live.
+        unsafe { Self::get(self.kvm) }
+    }
+}
+
+impl Deref for Kvm {
+    type Target = KvmRef;
+
+    fn deref(&self) -> &KvmRef {
+        // SAFETY: We hold a reference, so the guest lives as long as `self`.
+        unsafe { KvmRef::from_raw(self.kvm.as_ptr()) }
     }
 }
 
@@ -98,18 +226,38 @@ impl Drop for Kvm {
     fn drop(&mut self) {
         // SAFETY: We own this reference (type invariant). No guard of ours
         // can be alive: they borrow `self`.
-        unsafe { ffi::kvm_put_kvm(self.as_raw()) };
+        unsafe { ffi::kvm_put_kvm(self.kvm.as_ptr()) };
     }
 }
 
 /// `kvm->lock`, held.
+///
+/// # Invariants
+///
+/// The current task holds `kvm->lock` of `kvm`; `vdev`, if set, is the
+/// device of the [`Attachment`] locked through, which `'a` borrows.
 pub(crate) struct KvmGuard<'a> {
     kvm: &'a Kvm,
+    // The VFIO device of the attachment locked through, which is open as
+    // long as the attachment (borrowed for `'a`) exists.
+    vdev: Option<NonNull<VfioDeviceRaw>>,
     // A mutex is released by the task that took it.
     _not_send: PhantomData<*mut ()>,
 }
 
 impl KvmGuard<'_> {
+    /// The locked guest.
+    pub(crate) fn kvm(&self) -> &Kvm {
+        self.kvm
+    }
+
+    /// The attached VFIO device, when locked through an [`Attachment`].
+    pub(crate) fn vfio_device(&self) -> Option<&VfioDevice> {
+        // SAFETY: The attachment, borrowed by `self`, keeps it open.
+        self.vdev
+            .map(|v| unsafe { VfioDevice::from_raw(v.as_ptr()) })
+    }
+
     /// Gives the guest the AP masks `apm`, `aqm`, `adm` (MSB0 bitmaps, as
     /// the kernel's `_inv` bit operations number them).
     pub(crate) fn set_masks(&self, apm: &[u64; 4], aqm: &[u64; 4], adm: &[u64; 4]) {
@@ -117,8 +265,7 @@ impl KvmGuard<'_> {
         let words = |m: &[u64; 4]| m.map(|w| w as c_ulong);
         let (mut apm, mut aqm, mut adm) = (words(apm), words(aqm), words(adm));
         // SAFETY: We hold `kvm->lock`, which the function requires; each
-        // mask is four writable words (`unsigned long` is 64 bits here),
-        // only read.
+        // mask is four writable words, only read.
         unsafe {
             ffi::kvm_arch_crypto_set_masks(
                 self.kvm.as_raw(),
@@ -134,16 +281,6 @@ impl KvmGuard<'_> {
         // SAFETY: We hold `kvm->lock`, which the function requires.
         unsafe { ffi::kvm_arch_crypto_clear_masks(self.kvm.as_raw()) };
     }
-
-    /// Takes the PQAP hook's semaphore for writing.
-    pub(crate) fn lock_hook(&self) -> HookGuard<'_> {
-        // SAFETY: The guest is live; the guard releases the semaphore.
-        unsafe { ffi::vfio_ap_helper_kvm_hook_lock(self.kvm.as_raw()) };
-        HookGuard {
-            kvm: self.kvm,
-            _not_send: PhantomData,
-        }
-    }
 }
 
 impl Drop for KvmGuard<'_> {
@@ -153,37 +290,252 @@ impl Drop for KvmGuard<'_> {
     }
 }
 
-/// The guest's `pqap_hook_rwsem`, held for writing: the PQAP(AQIC)
-/// interception handler of the guest can be set or cleared.
-pub(crate) struct HookGuard<'a> {
+/// The guest's `pqap_hook_rwsem`, held for writing.
+///
+/// # Invariants
+///
+/// The current task holds the semaphore of `kvm` for writing.
+struct HookGuard<'a> {
     kvm: &'a Kvm,
     _not_send: PhantomData<*mut ()>,
 }
 
-impl HookGuard<'_> {
-    /// Whether a handler is installed (another mdev serves this guest).
-    pub(crate) fn taken(&self) -> bool {
-        // SAFETY: The guest is live; we hold the semaphore.
-        unsafe { ffi::vfio_ap_helper_kvm_hook_taken(self.kvm.as_raw()) }
-    }
-
-    /// Installs vfio_ap's handler.
-    pub(crate) fn set(&mut self) {
-        // SAFETY: As in `taken`; the handler is a static of this module,
-        // cleared again before the guest reference is put.
-        unsafe { ffi::vfio_ap_helper_kvm_hook_set(self.kvm.as_raw()) };
-    }
-
-    /// Removes the handler.
-    pub(crate) fn clear(&mut self) {
-        // SAFETY: As in `taken`.
-        unsafe { ffi::vfio_ap_helper_kvm_hook_clear(self.kvm.as_raw()) };
+impl<'a> HookGuard<'a> {
+    fn lock(kvm: &'a Kvm) -> Self {
+        // SAFETY: The guest is live; the guard releases the semaphore.
+        unsafe { ffi::vfio_ap_helper_kvm_hook_lock(kvm.as_raw()) };
+        // INVARIANT: Taken just above, by this task.
+        Self {
+            kvm,
+            _not_send: PhantomData,
+        }
     }
 }
 
 impl Drop for HookGuard<'_> {
     fn drop(&mut self) {
-        // SAFETY: We took the semaphore in `KvmGuard::lock_hook`.
+        // SAFETY: We took the semaphore in `HookGuard::lock`.
         unsafe { ffi::vfio_ap_helper_kvm_hook_unlock(self.kvm.as_raw()) };
+    }
+}
+
+/// A guest's vCPU that intercepted PQAP(AQIC).
+///
+/// # Invariants
+///
+/// A reference to it is a live `struct kvm_vcpu` running the intercept.
+#[repr(transparent)]
+pub(crate) struct Vcpu(Opaque<ffi::VcpuRaw>);
+
+impl Vcpu {
+    fn as_raw(&self) -> *mut ffi::VcpuRaw {
+        self.0.get()
+    }
+
+    /// General registers 0, 1 and 2 of the guest.
+    pub(crate) fn regs(&self) -> [u64; 3] {
+        let mut regs = [0u64; 3];
+        // SAFETY: The vCPU is live; `regs` has room for three registers.
+        unsafe { ffi::vfio_ap_helper_vcpu_regs(self.as_raw(), regs.as_mut_ptr()) };
+        regs
+    }
+
+    /// Sets the guest's general register 1 (the PQAP answer).
+    pub(crate) fn set_gr1(&self, gr1: u64) {
+        // SAFETY: The vCPU is live and runs this intercept, so nothing else
+        // uses its registers.
+        unsafe { ffi::vfio_ap_helper_vcpu_set_gr1(self.as_raw(), gr1) };
+    }
+
+    /// Whether adapter-interruption virtualization is on for the vCPU.
+    pub(crate) fn aiv(&self) -> bool {
+        // SAFETY: The vCPU is live.
+        unsafe { ffi::vfio_ap_helper_vcpu_aiv(self.as_raw()) }
+    }
+
+    /// Whether the vCPU belongs to a protected (secure) guest.
+    pub(crate) fn is_protected(&self) -> bool {
+        // SAFETY: The vCPU is live.
+        unsafe { ffi::vfio_ap_helper_vcpu_protected(self.as_raw()) }
+    }
+
+    /// The vCPU's guest.
+    pub(crate) fn kvm(&self) -> &KvmRef {
+        // SAFETY: A running vCPU keeps its guest alive.
+        unsafe { KvmRef::from_raw(ffi::vfio_ap_helper_vcpu_kvm(self.as_raw())) }
+    }
+}
+
+/// The PQAP(AQIC) interception handler of an [`Attachment`].
+pub(crate) trait PqapHandler: 'static {
+    /// What the handler gets besides the vCPU and the VFIO device.
+    type Ctx: ForeignOwnable + Send + Sync;
+
+    /// Handles the intercept: `Ok` when the guest's GR1 holds the answer,
+    /// `EOPNOTSUPP` to leave the instruction to user space.
+    fn handle(
+        vcpu: &Vcpu,
+        vdev: &VfioDevice,
+        ctx: <Self::Ctx as ForeignOwnable>::Borrowed<'_>,
+    ) -> Result;
+}
+
+/// Calls `H::handle` for KVM.
+///
+/// # Safety
+///
+/// Called by KVM only, through a slot made by [`Attachment::attach::<H>`]
+/// and installed in the guest: `vcpu` runs the intercept, `vdev` is open,
+/// `ctx` came from `H::Ctx::into_foreign`.
+unsafe extern "C" fn handle_callback<H: PqapHandler>(
+    vcpu: *mut ffi::VcpuRaw,
+    vdev: *mut VfioDeviceRaw,
+    ctx: *mut c_void,
+) -> c_int {
+    // SAFETY: `Vcpu` is `repr(transparent)`; live during the intercept.
+    let vcpu = unsafe { &*vcpu.cast::<Vcpu>() };
+    // SAFETY: The attachment that installed the slot keeps the device open
+    // until it removes the slot (under the semaphore KVM holds now).
+    let vdev = unsafe { VfioDevice::from_raw(vdev) };
+    // SAFETY: `ctx` is owned by the slot, which outlives this call.
+    let ctx = unsafe { H::Ctx::borrow(ctx.cast()) };
+    match H::handle(vcpu, vdev, ctx) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Why [`Attachment::attach`] failed.
+pub(crate) enum AttachError {
+    /// Another driver instance serves the guest (its hook is set).
+    Taken,
+    /// Out of memory.
+    NoMem,
+}
+
+/// A VFIO device attached to a KVM guest: the guest reference and the
+/// PQAP hook installed in it.
+///
+/// # Invariants
+///
+/// `slot`, while `Some`, is installed as the guest's PQAP hook; it is
+/// removed before it is freed, and its context was made by `drop_ctx`'s
+/// type. We hold a reference on `vdev`, so it stays allocated; the driver
+/// detaches before the device is closed (afterwards VFIO refuses to pin or
+/// unpin, with a warning).
+pub(crate) struct Attachment {
+    kvm: Kvm,
+    vdev: NonNull<VfioDeviceRaw>,
+    // `None` once detached.
+    slot: Option<NonNull<ffi::SlotRaw>>,
+    drop_ctx: unsafe fn(*mut c_void),
+}
+
+// SAFETY: The slot is only touched under the guest's hook semaphore.
+unsafe impl Send for Attachment {}
+// SAFETY: No method mutates through `&self`.
+unsafe impl Sync for Attachment {}
+
+impl Attachment {
+    /// Attaches `vdev` (being opened) to guest `kvm`: under `kvm->lock`
+    /// and the hook semaphore, installs `H`'s handler with `ctx` unless
+    /// the guest has one ([`AttachError::Taken`]), then runs `f` with
+    /// `kvm->lock` still held.
+    pub(crate) fn attach<H: PqapHandler>(
+        kvm: Kvm,
+        vdev: &VfioDevice,
+        ctx: H::Ctx,
+        f: impl FnOnce(&KvmGuard<'_>),
+    ) -> Result<Self, AttachError> {
+        let ctx = ctx.into_foreign();
+        // SAFETY: The handler matches the C prototype; `vdev` is open.
+        let slot = unsafe {
+            ffi::vfio_ap_helper_pqap_slot_alloc(
+                handle_callback::<H>,
+                vdev.as_raw(),
+                ctx.cast::<c_void>(),
+            )
+        };
+        let Some(slot) = NonNull::new(slot) else {
+            // SAFETY: The context was made above and is not used elsewhere.
+            unsafe { drop_foreign::<H::Ctx>(ctx.cast()) };
+            return Err(AttachError::NoMem);
+        };
+        // SAFETY: `vdev` is live; the reference is put on drop.
+        unsafe { super::vfio::ffi::vfio_ap_helper_vfio_get(vdev.as_raw()) };
+        let vdev = NonNull::from(vdev).cast::<VfioDeviceRaw>();
+        let taken = {
+            let guard = kvm.lock();
+            let hook = HookGuard::lock(&kvm);
+            // SAFETY: The guest is live; we hold its hook semaphore.
+            let taken = unsafe { ffi::vfio_ap_helper_kvm_hook_taken(kvm.as_raw()) };
+            if !taken {
+                // SAFETY: As above; the slot stays allocated until
+                // `detach` removed it again (type invariant).
+                unsafe { ffi::vfio_ap_helper_kvm_hook_set(kvm.as_raw(), slot.as_ptr()) };
+                drop(hook);
+                f(&guard);
+            }
+            taken
+        };
+        if taken {
+            // SAFETY: Taken above.
+            unsafe { super::vfio::ffi::vfio_ap_helper_vfio_put(vdev.as_ptr()) };
+            // SAFETY: The slot was never installed; its context came from
+            // `H::Ctx::into_foreign`.
+            unsafe { drop_foreign::<H::Ctx>(ffi::vfio_ap_helper_pqap_slot_free(slot.as_ptr())) };
+            return Err(AttachError::Taken);
+        }
+        // INVARIANT: Installed above; we took a reference on `vdev`.
+        Ok(Self {
+            kvm,
+            vdev,
+            slot: Some(slot),
+            drop_ctx: drop_foreign::<H::Ctx>,
+        })
+    }
+
+    /// Takes the guest's `kvm->lock`.
+    pub(crate) fn lock(&self) -> KvmGuard<'_> {
+        let mut guard = self.kvm.lock();
+        // INVARIANT: The guard borrows `self`, whose device this is.
+        guard.vdev = Some(self.vdev);
+        guard
+    }
+
+    /// Detaches: under `kvm->lock` and the hook semaphore removes the hook
+    /// (waiting for running intercepts), runs `f` with `kvm->lock` held,
+    /// then frees the hook and, after every lock, puts the guest.
+    pub(crate) fn detach(mut self, f: impl FnOnce(&KvmGuard<'_>)) {
+        self.release(f);
+    }
+
+    fn release(&mut self, f: impl FnOnce(&KvmGuard<'_>)) {
+        let Some(slot) = self.slot.take() else {
+            return;
+        };
+        {
+            let guard = self.kvm.lock();
+            let hook = HookGuard::lock(&self.kvm);
+            // SAFETY: We hold the semaphore; the hook is ours (invariant).
+            unsafe { ffi::vfio_ap_helper_kvm_hook_clear(self.kvm.as_raw()) };
+            drop(hook);
+            f(&guard);
+        }
+        // SAFETY: The slot is no longer installed, and KVM cannot be using
+        // it: clearing waited for the intercepts holding the semaphore.
+        let ctx = unsafe { ffi::vfio_ap_helper_pqap_slot_free(slot.as_ptr()) };
+        // SAFETY: The context came from the matching `into_foreign`.
+        unsafe { (self.drop_ctx)(ctx) };
+    }
+}
+
+impl Drop for Attachment {
+    fn drop(&mut self) {
+        // Never leave KVM pointing at a freed hook; the guest reference is
+        // put afterwards, with the field.
+        self.release(|_| {});
+        // SAFETY: Taken in `attach` (type invariant).
+        unsafe { super::vfio::ffi::vfio_ap_helper_vfio_put(self.vdev.as_ptr()) };
     }
 }

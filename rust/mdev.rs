@@ -43,9 +43,11 @@ mod ffi {
         _opaque: [u8; 0],
     }
 
-    #[allow(improper_ctypes)]
+    // `bindings::device` and friends are not FFI-safe in Rust's eyes (empty
+    // lockdep structs); only pointers to them cross.
+    #[expect(improper_ctypes)]
     unsafe extern "C" {
-        // `mod_name` is only used without `owner`: null here.
+        // `mod_name` matters only for drivers without `owner`: null here.
         pub(super) fn vfio_ap_helper_mdev_driver_alloc(
             name: *const c_char,
             device_api: *const c_char,

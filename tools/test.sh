@@ -45,6 +45,21 @@ if [ -f Cargo.toml ]; then
 	count "cargo test" "$p" "$f"
 fi
 
+# --- Documentation: the Sphinx build (pinned; any warning fails) and the
+# generated doc-example script being up to date with Documentation/.
+if tools/docs/build.sh >"$RESULTS/docs-build.log" 2>&1; then
+	count "docs build" 1 0
+else
+	cat "$RESULTS/docs-build.log" >&2
+	count "docs build" 0 1
+fi
+if python3 tools/docs/doctest.py --check >"$RESULTS/docs-doctest.log" 2>&1; then
+	count "docs examples up to date" 1 0
+else
+	cat "$RESULTS/docs-doctest.log" >&2
+	count "docs examples up to date" 0 1
+fi
+
 # --- VM tests.
 # The emulated AP configuration the VM tests use by default.
 AP_ARGS=()

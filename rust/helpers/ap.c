@@ -12,6 +12,7 @@
 #include <linux/device.h>
 #include <linux/device-id/ap.h>
 #include <linux/mutex.h>
+#include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <asm/ap.h>
@@ -154,6 +155,15 @@ u32 vfio_ap_helper_tapq(u16 qid, int tbit, u64 *info)
 u32 vfio_ap_helper_zapq(u16 qid, int fbit)
 {
 	return ap_zapq(qid, fbit).value;
+}
+
+void vfio_ap_helper_notice_reset_wait(int elapsed_ms, u16 qid, u8 rc,
+				      bool queue_empty, bool irq_enabled)
+{
+	/* The kernel log line of a slow queue reset, rate limited. */
+	pr_notice_ratelimited("Waited %dms for reset of queue %02x.%04x (%u, %u, %u)",
+			      elapsed_ms, AP_QID_CARD(qid), AP_QID_QUEUE(qid),
+			      rc, queue_empty, irq_enabled);
 }
 
 /* s390 debug feature */

@@ -84,33 +84,51 @@ struct device *vfio_ap_helper_mdev_dev(struct mdev_device *mdev)
 struct vfio_ap_vdev {
 	struct vfio_device vdev;
 	const struct vfio_ap_vfio_callbacks *cb;
+	void *ctx;
 };
 
-static const struct vfio_ap_vfio_callbacks *cb_of(struct vfio_device *vdev)
+static struct vfio_ap_vdev *to_ap_vdev(struct vfio_device *vdev)
 {
-	return container_of(vdev, struct vfio_ap_vdev, vdev)->cb;
+	return container_of(vdev, struct vfio_ap_vdev, vdev);
 }
 
 static int vfio_ap_helper_open_device(struct vfio_device *vdev)
 {
-	return cb_of(vdev)->open_device(vdev);
+	struct vfio_ap_vdev *v = to_ap_vdev(vdev);
+
+	return v->cb->open_device(vdev, v->ctx);
 }
 
 static void vfio_ap_helper_close_device(struct vfio_device *vdev)
 {
-	cb_of(vdev)->close_device(vdev);
+	struct vfio_ap_vdev *v = to_ap_vdev(vdev);
+
+	v->cb->close_device(vdev, v->ctx);
 }
 
 static long vfio_ap_helper_ioctl(struct vfio_device *vdev, unsigned int cmd,
 				 unsigned long arg)
 {
-	return cb_of(vdev)->ioctl(vdev, cmd, arg);
+	struct vfio_ap_vdev *v = to_ap_vdev(vdev);
+
+	return v->cb->ioctl(vdev, v->ctx, cmd, arg);
 }
 
 static void vfio_ap_helper_request(struct vfio_device *vdev,
 				   unsigned int count)
 {
-	cb_of(vdev)->request(vdev, count);
+	struct vfio_ap_vdev *v = to_ap_vdev(vdev);
+
+	v->cb->request(vdev, v->ctx, count);
+}
+
+/* Needed by every driver that pins pages (the NIBs of AP interruptions). */
+static void vfio_ap_helper_dma_unmap(struct vfio_device *vdev, u64 iova,
+				     u64 length)
+{
+	struct vfio_ap_vdev *v = to_ap_vdev(vdev);
+
+	v->cb->dma_unmap(vdev, v->ctx, iova, length);
 }
 
 /*
@@ -122,15 +140,17 @@ static const struct vfio_device_ops vfio_ap_helper_vfio_ops = {
 	.close_device = vfio_ap_helper_close_device,
 	.ioctl = vfio_ap_helper_ioctl,
 	.request = vfio_ap_helper_request,
+	.dma_unmap = vfio_ap_helper_dma_unmap,
 	.bind_iommufd = vfio_iommufd_emulated_bind,
 	.unbind_iommufd = vfio_iommufd_emulated_unbind,
 	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
 	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
 };
 
+/* The context stays the caller's; it is handed to every callback. */
 struct vfio_device *
 vfio_ap_helper_vfio_alloc(struct device *dev,
-			  const struct vfio_ap_vfio_callbacks *cb)
+			  const struct vfio_ap_vfio_callbacks *cb, void *ctx)
 {
 	struct vfio_ap_vdev *v;
 
@@ -139,7 +159,13 @@ vfio_ap_helper_vfio_alloc(struct device *dev,
 	if (IS_ERR(v))
 		return ERR_CAST(v);
 	v->cb = cb;
+	v->ctx = ctx;
 	return &v->vdev;
+}
+
+void vfio_ap_helper_vfio_get(struct vfio_device *vdev)
+{
+	get_device(&vdev->device);
 }
 
 void vfio_ap_helper_vfio_put(struct vfio_device *vdev)

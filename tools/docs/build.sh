@@ -4,25 +4,33 @@
 # (tools/docs/requirements.txt, installed from PyPI into a venv in the
 # cache). Warnings are errors (-W), and so are broken references (-n).
 # Prints the path of the HTML index on stdout; exits non-zero on any warning.
-# DOCS_OUT overrides the output directory (default $VFIO_AP_CACHE/docs).
+# DOCS_OUT overrides the output directory (default: one per work tree under
+# $VFIO_AP_CACHE/docs/, so that builds of two trees do not mix).
 source "$(dirname "$0")/../lib.sh"
 
 REQ=$VFIO_AP_TOP/tools/docs/requirements.txt
 VENV=$VFIO_AP_CACHE/tools/docs-venv-$(cache_key "$REQ" "$(python3 --version 2>&1)")
-OUT=${DOCS_OUT:-$VFIO_AP_CACHE/docs}
+OUT=${DOCS_OUT:-$VFIO_AP_CACHE/docs/tree-$(cache_key "$VFIO_AP_TOP")}
 
 if ! "$VENV/bin/python3" -c 'import sphinx' 2>/dev/null; then
 	log "installing Sphinx into $VENV"
-	rm -rf "$VENV" "$VENV.tmp"
-	python3 -m venv "$VENV.tmp" || die "python3 -m venv failed (is python3-venv installed?)"
+	tmp=$VENV.tmp.$$
+	rm -rf "$tmp"
+	python3 -m venv "$tmp" || die "python3 -m venv failed (is python3-venv installed?)"
 	# Every package is pinned in the file, so no dependency resolution
 	# can pull in anything else.
-	"$VENV.tmp/bin/pip" install -q --disable-pip-version-check --no-deps -r "$REQ" >&2 ||
-		die "pip install of the pinned Sphinx failed"
-	# Only a complete venv gets its final name. (Sphinx is run as
-	# "python3 -m sphinx", so the scripts' #! lines, which keep the
-	# temporary path, do not matter.)
-	mv "$VENV.tmp" "$VENV"
+	"$tmp/bin/pip" install -q --disable-pip-version-check --no-deps -r "$REQ" >&2 ||
+		{ rm -rf "$tmp"; die "pip install of the pinned Sphinx failed"; }
+	# Only a complete venv gets its final name; a build running at the
+	# same time may have finished first. (Sphinx runs as "python3 -m
+	# sphinx", so the scripts' #! lines, which keep the temporary path,
+	# do not matter.)
+	if "$VENV/bin/python3" -c 'import sphinx' 2>/dev/null; then
+		rm -rf "$tmp"
+	else
+		rm -rf "$VENV"
+		mv "$tmp" "$VENV"
+	fi
 fi
 
 mkdir -p "$OUT"

@@ -24,7 +24,6 @@ use crate::abstractions::{
     vfio,
 };
 use crate::model::{
-    crycb::{self, CrycbWrite},
     error::{Error as ModelError, Result as ModelResult},
     host::HostState,
     matrix::Apcb,
@@ -33,7 +32,7 @@ use crate::model::{
     validate::Conflict,
 };
 use crate::state::{self, ApBusOwner, Guests, MdevEntry};
-use crate::vfio_dev::{set_guest_apcb, VfioApDevice};
+use crate::vfio_dev::VfioApDevice;
 
 /// Upstream's type: `<parent driver>-passthrough` in sysfs.
 const TYPE_SYSFS_NAME: &CStr = c"passthrough";
@@ -97,13 +96,8 @@ fn update(
     match result {
         Ok(plan) => {
             me.data.as_mut(&mut mdevs).model = model;
-            if let Some(g) = &kvm_guard {
-                if let CrycbWrite::Set(apcb) = crycb::on_plan(&plan, true).crycb {
-                    set_guest_apcb(g, &apcb);
-                }
-            }
-            // Signals cfg_chg (with a guest) and resets the queues.
-            state::execute_plan(me, &plan, &mut mdevs);
+            // The guest's CRYCB and cfg_chg signal, then the queue resets.
+            state::execute_plan_for_guest(me, &plan, kvm_guard.as_ref(), &mut mdevs);
             Ok(())
         }
         Err(e) => {
@@ -116,7 +110,8 @@ fn update(
     }
 }
 
-/// Stores to the six assignment attributes.
+/// Stores to the six assignment attributes; `A` is the attribute's
+/// position in [`AssignAttr::ALL`].
 struct AssignStore<const A: usize>;
 
 impl<const A: usize> Store for AssignStore<A> {
@@ -223,7 +218,7 @@ impl MdevDriver for VfioApMdevDriver {
         };
         let data = KBox::new(
             MdevDriverData {
-                _vfio: vfio::Registration::register::<VfioApDevice>(dev)?,
+                _vfio: vfio::Registration::register::<VfioApDevice>(dev, entry.clone())?,
             },
             GFP_KERNEL,
         )?;

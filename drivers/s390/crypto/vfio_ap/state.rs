@@ -45,6 +45,10 @@ pub(crate) struct Guests {
 /// What [`MDEVS_LOCK`] protects besides the per-mdev [`MdevData`].
 pub(crate) struct Matrix {
     /// The host side of the model (`matrix_dev->info` and the bound queues).
+    ///
+    /// Its `defaults` stay empty: which APQNs the default drivers own is
+    /// asked of the AP bus itself ([`ApBusOwner`]), which also knows about
+    /// `driver_override`.
     pub(crate) host: HostState,
 }
 
@@ -136,9 +140,10 @@ pub(crate) struct MdevEntry {
 /// The per-mdev state under [`GUESTS_LOCK`]: the KVM guest, which plugging
 /// and unplugging must know before taking `kvm->lock` and [`MDEVS_LOCK`].
 pub(crate) struct MdevGuest {
-    /// The guest using the mdev (upstream `matrix_mdev->kvm`), set and
-    /// cleared with all locks held; `MdevData::kvm_attached` mirrors it.
-    pub(crate) kvm: Option<crate::abstractions::kvm::Kvm>,
+    /// The guest using the mdev (upstream `matrix_mdev->kvm` with its PQAP
+    /// hook), set and cleared with all locks held; `MdevData::kvm_attached`
+    /// mirrors it.
+    pub(crate) kvm: Option<crate::abstractions::kvm::Attachment>,
 }
 
 impl MdevEntry {
@@ -275,6 +280,11 @@ pub(crate) fn execute_plan_for_guest(
         }
     }
     execute_plan(entry, plan, mdevs);
+    if let Some(g) = kvm {
+        // The resets turned the queues' guest interruptions off.
+        let vfio = &mut entry.data.as_mut(mdevs).vfio;
+        crate::vfio_dev::release_reset_irqs(g, vfio, &plan.resets);
+    }
 }
 
 /// How often a reset is polled before it is given up (upstream polls
@@ -315,22 +325,19 @@ pub(crate) fn reset_queues(mdevs: &mut GlobalGuard<MDEVS_LOCK>, set: &ResetSet) 
         }
         if pending.push(r, GFP_KERNEL).is_err() {
             // No memory to wait in parallel: wait for this one alone.
-            for _ in 0..RESET_POLLS {
-                fsleep(Delta::from_millis(RESET_INTERVAL_MS));
-                if poll_reset(mdevs, &mut r) {
-                    break;
-                }
+            if !poll_reset_until_done(mdevs, &mut r) {
+                report_reset_given_up(r.q);
             }
             last_rcs_ok &= batch_result([r.last]).is_ok();
         }
     }
-    for _ in 0..RESET_POLLS {
+    for round in 1..=RESET_POLLS {
         if pending.is_empty() {
             break;
         }
         fsleep(Delta::from_millis(RESET_INTERVAL_MS));
         pending.retain(|r| {
-            if !poll_reset(mdevs, r) {
+            if !poll_reset(mdevs, r, round) {
                 return true;
             }
             last_rcs_ok &= batch_result([r.last]).is_ok();
@@ -338,12 +345,37 @@ pub(crate) fn reset_queues(mdevs: &mut GlobalGuard<MDEVS_LOCK>, set: &ResetSet) 
         });
     }
     // Whatever still has not completed counts with its last ZAPQ.
+    for r in pending.iter() {
+        report_reset_given_up(r.q);
+    }
     last_rcs_ok &= batch_result(pending.iter().map(|r| r.last)).is_ok();
     if last_rcs_ok {
         Ok(())
     } else {
         Err(EIO)
     }
+}
+
+/// Polls one reset every 20 ms until it is over or the polls run out;
+/// returns whether it is over.
+fn poll_reset_until_done(mdevs: &mut GlobalGuard<MDEVS_LOCK>, r: &mut Resetting) -> bool {
+    for round in 1..=RESET_POLLS {
+        fsleep(Delta::from_millis(RESET_INTERVAL_MS));
+        if poll_reset(mdevs, r, round) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Upstream would keep polling with the locks held; we stop and say so.
+fn report_reset_given_up(q: Apqn) {
+    pr_warn!(
+        "reset of queue {:02x}.{:04x} not complete after {} ms, giving up\n",
+        q.apid,
+        q.apqi,
+        i64::from(RESET_POLLS) * RESET_INTERVAL_MS
+    );
 }
 
 /// Issues ZAPQ to `q` and records the response code; returns it.
@@ -372,14 +404,25 @@ fn needs_verification(r: Resetting) -> bool {
     }
 }
 
-/// One TAPQ of a reset being verified (upstream `apq_reset_check`); returns
-/// whether the verification is over.
-fn poll_reset(mdevs: &mut GlobalGuard<MDEVS_LOCK>, r: &mut Resetting) -> bool {
+/// One TAPQ, in poll `round`, of a reset being verified (upstream
+/// `apq_reset_check`); returns whether the verification is over.
+fn poll_reset(mdevs: &mut GlobalGuard<MDEVS_LOCK>, r: &mut Resetting, round: u32) -> bool {
     let (status, _) = ap::test_queue(r.q.qid(), false);
-    let rc = QueueStatus(status).response_code();
+    let st = QueueStatus(status);
+    let rc = st.response_code();
     match after_reset_tapq(rc, r.last) {
         AfterResetTapq::Finish | AfterResetTapq::Gone => true,
-        AfterResetTapq::KeepWaiting => false,
+        AfterResetTapq::KeepWaiting => {
+            let elapsed = i64::from(round) * RESET_INTERVAL_MS;
+            ap::notice_reset_wait(
+                i32::try_from(elapsed).unwrap_or(i32::MAX),
+                r.q.qid(),
+                rc,
+                st.queue_empty(),
+                st.irq_enabled(),
+            );
+            false
+        }
         AfterResetTapq::Reissue => {
             r.last = zapq(mdevs, r.q);
             false

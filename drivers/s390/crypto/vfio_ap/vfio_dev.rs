@@ -3,39 +3,61 @@
 //! The VFIO device of an mdev: open and close, the ioctls user space (QEMU)
 //! uses, and the request to give the device back.
 //!
-//! The UAPI structures (`include/uapi/linux/vfio.h`) are read and written
-//! field by field through the user-space slices, so no layout is shared
-//! with C.
+//! The UAPI structures (`include/uapi/linux/vfio.h`) are copied as bytes
+//! through the user-space slices; the core model (`model::vfio`) checks and
+//! answers them, so no layout is shared with C.
 
 #![deny(unsafe_code)]
 
 use kernel::{
-    device::Device,
+    pr_warn_once,
     prelude::*,
-    sync::GlobalGuard,
+    sync::{Arc, ArcBorrow},
+    time::{delay::fsleep, Delta},
     uaccess::{UserPtr, UserSlice}, //
 };
 
+use crate::abstractions::ap;
 use crate::abstractions::{
-    kvm::{Kvm, KvmGuard},
-    vfio::{EventFd, IrqSet as CoreIrqSet, VfioDevice, VfioOps},
+    kvm::{self, AttachError, Attachment, Kvm, KvmGuard, PqapHandler, Vcpu},
+    vfio::{nib_shared, EventFd, IrqSet as CoreIrqSet, VfioDevice, VfioOps},
 };
-use crate::mdev::{errno, find};
+use crate::mdev::errno;
 use crate::model::{
+    apqn::Apqn,
     crycb::{self, CrycbWrite, GuestAction, RequestNotice},
+    irq::{
+        after_disable_aqic, begin_enable, route_pqap, AqicRequest, DisableStep, IrqBinding,
+        PqapRoute, Refusal,
+    },
     matrix::Apcb,
+    reset::ResetSet,
+    reset::{after_irq_tapq, AfterIrqTapq},
+    response::QueueStatus,
     vfio::{self as uapi, Ioctl, IrqSet, Trigger, TriggerFd},
 };
-use crate::state::{self, MdevEntry, MDEVS_LOCK};
+use crate::state::{self, MdevData, MdevEntry};
 
 /// The VFIO interrupts of one mdev, kept with its model under the mdevs
 /// lock (the guest itself is `MdevGuest::kvm`).
+///
+/// # Invariants
+///
+/// `irqs` is empty while `kvm` is `None`: bindings exist only while a
+/// guest is attached, and the device is open as long as one is.
 #[derive(Default)]
 pub(crate) struct VfioState {
     /// The eventfd of the device request interrupt.
     req_trigger: Option<EventFd>,
     /// The eventfd of the AP configuration change interrupt.
     cfg_chg_trigger: Option<EventFd>,
+    /// The queues with guest interruptions enabled, and what each holds
+    /// (upstream `saved_iova`/`saved_isc` of the queue).
+    irqs: KVec<(Apqn, IrqBinding)>,
+    /// The attached guest (a reference of our own, set and cleared with
+    /// `MdevGuest::kvm`), for the paths that hold only the mdevs lock:
+    /// PQAP, `dma_unmap`, `VFIO_DEVICE_RESET`.
+    kvm: Option<Kvm>,
 }
 
 impl VfioState {
@@ -56,6 +78,204 @@ impl VfioState {
     fn release_triggers(&mut self) {
         self.req_trigger = None;
         self.cfg_chg_trigger = None;
+    }
+
+    /// The interruption resources queue `q` holds.
+    fn irq(&self, q: Apqn) -> Option<IrqBinding> {
+        self.irqs.iter().find(|(p, _)| *p == q).map(|(_, b)| *b)
+    }
+
+    /// Records what queue `q` holds now; gives `binding` back if there is
+    /// no room for it (see `irq_enable`, which reserves room first).
+    fn record_irq(&mut self, q: Apqn, binding: Option<IrqBinding>) -> Result<(), IrqBinding> {
+        self.irqs.retain(|(p, _)| *p != q);
+        match binding {
+            Some(b) => self.irqs.push_within_capacity((q, b)).map_err(|_| b),
+            None => Ok(()),
+        }
+    }
+
+    /// Releases interruption resources (`vfio_ap_free_aqic_resources`):
+    /// the guest ISC registration and the pinned NIB page.
+    fn release_binding(&self, vdev: &VfioDevice, b: IrqBinding) {
+        if let Some(kvm) = &self.kvm {
+            // Upstream ignores a failed unregistration here too.
+            let _ = kvm.gisc_unregister(b.isc);
+        }
+        vdev.unpin_nib(b.nib);
+    }
+
+    /// Releases what queue `q` holds for guest interruptions, after they
+    /// were turned off (by AQIC or by a reset).
+    fn release_irq(&mut self, q: Apqn, vdev: &VfioDevice) {
+        if let Some(b) = self.irq(q) {
+            self.release_binding(vdev, b);
+            // Removing never fails.
+            let _ = self.record_irq(q, None);
+        }
+    }
+
+    /// Releases what the queues of `qs` hold (their resets turned the
+    /// interruptions off).
+    fn release_irqs(&mut self, vdev: &VfioDevice, qs: &ResetSet) {
+        for q in qs.iter() {
+            self.release_irq(q, vdev);
+        }
+    }
+
+    /// Releases what every queue of the mdev holds.
+    fn release_all_irqs(&mut self, vdev: &VfioDevice) {
+        while let Some((q, _)) = self.irqs.first().copied() {
+            self.release_irq(q, vdev);
+        }
+    }
+}
+
+/// After the queues of `resets` were reset: releases what they held for
+/// guest interruptions (the resets turned them off). `kvm` is the attached
+/// guest's lock, taken through its attachment.
+pub(crate) fn release_reset_irqs(kvm: &KvmGuard<'_>, vfio: &mut VfioState, resets: &ResetSet) {
+    if let Some(vdev) = kvm.vfio_device() {
+        vfio.release_irqs(vdev, resets);
+    }
+}
+
+/// Waits until queue `q` reports its interruptions off
+/// (`vfio_ap_wait_for_irqclear`).
+fn wait_for_irqclear(q: Apqn) {
+    for _ in 0..5 {
+        let (status, _) = ap::test_queue(q.qid(), false);
+        match after_irq_tapq(QueueStatus(status)) {
+            AfterIrqTapq::Cleared => return,
+            AfterIrqTapq::Retry => fsleep(Delta::from_millis(20)),
+            AfterIrqTapq::GiveUp => break,
+        }
+    }
+    pr_warn_once!(
+        "wait_for_irqclear: queue {:04x}: IR bit not cleared\n",
+        q.qid()
+    );
+}
+
+/// Turns the interruptions of queue `q` off and releases what it held
+/// (`vfio_ap_irq_disable`); returns the last AQIC status.
+fn irq_disable(q: Apqn, vdev: &VfioDevice, vfio: &mut VfioState) -> QueueStatus {
+    let mut attempt = 0;
+    let status = loop {
+        let status = QueueStatus(kvm::aqic_disable(q.qid()));
+        match after_disable_aqic(status.response_code(), attempt) {
+            DisableStep::WaitThenRelease => {
+                wait_for_irqclear(q);
+                break status;
+            }
+            DisableStep::Retry => fsleep(Delta::from_millis(20)),
+            DisableStep::WarnAndRelease => {
+                pr_warn_once!(
+                    "irq_disable: queue {:04x}: AQIC status {}\n",
+                    q.qid(),
+                    status.response_code()
+                );
+                break status;
+            }
+        }
+        attempt += 1;
+    };
+    vfio.release_irq(q, vdev);
+    status
+}
+
+/// Answers a refused enable: releases the page this request pinned.
+fn refuse(vdev: &VfioDevice, r: Refusal) -> QueueStatus {
+    if let Some(nib) = r.unpin {
+        vdev.unpin_nib(nib);
+    }
+    r.status
+}
+
+/// Enables guest interruptions for queue `req.apqn` (`vfio_ap_irq_enable`):
+/// the steps and what to release come from the model (`model::irq`).
+fn irq_enable(
+    vcpu: &Vcpu,
+    vdev: &VfioDevice,
+    vfio: &mut VfioState,
+    req: &AqicRequest,
+) -> QueueStatus {
+    let kvm = vcpu.kvm();
+    let q = req.apqn;
+    // Room to record the binding, so that a successful AQIC never has to
+    // be undone for lack of memory.
+    let room = vfio.irqs.reserve(1, GFP_KERNEL).is_ok();
+    let pin = match begin_enable(req, kvm.gpa_in_memslot(req.nib), room) {
+        Ok(pin) => pin,
+        Err(r) => return refuse(vdev, r),
+    };
+    let h_nib = vdev.pin_nib(pin.nib());
+    let pinned = match pin.pinned(h_nib.is_ok()) {
+        Ok(p) => p,
+        Err(r) => return refuse(vdev, r),
+    };
+    let h_nib = h_nib.unwrap_or(0);
+    let pinned = if vcpu.is_protected() {
+        match pinned.shared(nib_shared(h_nib)) {
+            Ok(p) => p,
+            Err(r) => return refuse(vdev, r),
+        }
+    } else {
+        pinned
+    };
+    let reg = match pinned.registered(kvm.gisc_register(pinned.isc()).ok()) {
+        Ok(reg) => reg,
+        Err(r) => return refuse(vdev, r),
+    };
+    let gisc = reg.binding().isc;
+    let status = QueueStatus(kvm.aqic_enable(q.qid(), gisc, reg.host_isc(), h_nib));
+    let out = reg.after_aqic(status, vfio.irq(q));
+    if out.disable {
+        pr_warn!(
+            "vfio_ap_irq_enable: apqn {:04x}: response: {:02x}\n",
+            q.qid(),
+            status.response_code()
+        );
+        // Releases the old binding too.
+        irq_disable(q, vdev, vfio);
+    } else if let Some(old) = out.release_old {
+        vfio.release_binding(vdev, old);
+    }
+    if let Some(new) = out.release_new {
+        vfio.release_binding(vdev, new);
+    }
+    if let Err(b) = vfio.record_irq(q, out.saved) {
+        // Not reached (room was reserved above); never keep an
+        // unrecorded binding.
+        irq_disable(q, vdev, vfio);
+        vfio.release_binding(vdev, b);
+    }
+    out.status
+}
+
+impl PqapHandler for VfioApDevice {
+    type Ctx = Arc<MdevEntry>;
+
+    fn handle(vcpu: &Vcpu, vdev: &VfioDevice, me: ArcBorrow<'_, MdevEntry>) -> Result {
+        let [gr0, gr1, gr2] = vcpu.regs();
+        let req = AqicRequest::from_regs(gr0, gr1, gr2);
+        // Without AIV, user space handles the instruction; no lock needed.
+        if !vcpu.aiv() {
+            return Err(EOPNOTSUPP);
+        }
+        // KVM holds the hook semaphore: only the mdevs lock may follow.
+        let mut mdevs = state::lock_mdevs();
+        let data = me.data.as_ref(&mdevs);
+        let route = route_pqap(true, data.kvm_attached, &data.model, &mdevs.host, req);
+        let vfio = &mut me.data.as_mut(&mut mdevs).vfio;
+        let status = match route {
+            PqapRoute::Userspace => return Err(EOPNOTSUPP),
+            PqapRoute::Reply(status) => status,
+            PqapRoute::Enable(req) => irq_enable(vcpu, vdev, vfio, &req),
+            PqapRoute::Disable(req) => irq_disable(req.apqn, vdev, vfio),
+        };
+        vcpu.set_gr1(status.gr1());
+        Ok(())
     }
 }
 
@@ -105,7 +325,8 @@ fn set_irqs(state: &mut VfioState, arg: usize) -> Result {
         Trigger::Request => &mut state.req_trigger,
         Trigger::ConfigChange => &mut state.cfg_chg_trigger,
     };
-    let fd = i32::from_ne_bytes(read_arg::<4>(arg + uapi::IRQ_SET_MINSZ)?);
+    // The header was readable, so this cannot wrap; a bad address is EFAULT.
+    let fd = i32::from_ne_bytes(read_arg::<4>(arg.wrapping_add(uapi::IRQ_SET_MINSZ))?);
     *slot = match uapi::trigger_fd(fd).map_err(errno)? {
         TriggerFd::Clear => None,
         TriggerFd::Set(fd) => Some(EventFd::from_fd(fd)?),
@@ -113,19 +334,7 @@ fn set_irqs(state: &mut VfioState, arg: usize) -> Result {
     Ok(())
 }
 
-/// Runs `f` on the state entry of the mdev whose device is `dev`, with both
-/// driver locks held.
-fn with_mdev<R>(
-    dev: &Device,
-    f: impl FnOnce(&MdevEntry, &mut GlobalGuard<MDEVS_LOCK>) -> Result<R>,
-) -> Result<R> {
-    let guests = state::lock_guests();
-    let me = find(&guests, dev).ok_or(ENODEV)?;
-    let mut mdevs = state::lock_mdevs();
-    f(me, &mut mdevs)
-}
-
-/// The VFIO ops of the vfio_ap mdevs.
+/// The VFIO ops and the PQAP handler of the vfio_ap mdevs.
 pub(crate) struct VfioApDevice;
 
 /// Writes what `act` says into the guest's CRYCB (with `kvm->lock` held)
@@ -147,7 +356,9 @@ pub(crate) fn set_guest_apcb(kvm: &KvmGuard<'_>, apcb: &Apcb) {
 }
 
 impl VfioOps for VfioApDevice {
-    fn open_device(vdev: &VfioDevice, kvm: Option<Kvm>) -> Result {
+    type Ctx = Arc<MdevEntry>;
+
+    fn open_device(vdev: &VfioDevice, me: ArcBorrow<'_, MdevEntry>, kvm: Option<Kvm>) -> Result {
         let Some(kvm) = kvm else {
             return crycb::check_open(false, false).map_err(errno);
         };
@@ -157,78 +368,91 @@ impl VfioOps for VfioApDevice {
             return Ok(());
         }
         let mut guests = state::lock_guests();
-        let me = find(&guests, vdev.device()).ok_or(ENODEV)?.clone();
-        {
-            let kvm_guard = kvm.lock();
-            let mut hook = kvm_guard.lock_hook();
-            crycb::check_open(true, hook.taken()).map_err(errno)?;
-            hook.set();
+        let ctx: Arc<MdevEntry> = me.into();
+        let attached = Attachment::attach::<VfioApDevice>(kvm, vdev, ctx, |kvm_guard| {
             let mut mdevs = state::lock_mdevs();
             let data = me.data.as_mut(&mut mdevs);
             data.kvm_attached = true;
-            apply(crycb::on_open(data.model.shadow()), &kvm_guard, &data.vfio);
-        }
-        me.guest.as_mut(&mut guests).kvm = Some(kvm);
-        Ok(())
-    }
-
-    fn close_device(vdev: &VfioDevice) {
-        let mut guests = state::lock_guests();
-        let Some(me) = find(&guests, vdev.device()).cloned() else {
-            return;
-        };
-        // The reference is put last, after every lock (never drop the last
-        // one under `kvm->lock`).
-        let kvm = me.guest.as_mut(&mut guests).kvm.take();
-        let kvm_guard = kvm.as_ref().map(|k| k.lock());
-        let mut hook = kvm_guard.as_ref().map(|g| g.lock_hook());
-        let mut mdevs = state::lock_mdevs();
-        let data = me.data.as_mut(&mut mdevs);
-        let act = crycb::on_close(data.kvm_attached);
-        if let Some(h) = &mut hook {
-            h.clear();
-        }
-        if let Some(g) = &kvm_guard {
-            apply(act, g, &data.vfio);
-        }
-        data.kvm_attached = false;
-        // Upstream keeps the eventfds until the mdev is removed and never
-        // puts them; whoever opens next sets their own.
-        data.vfio.release_triggers();
-        if act.reset_linked {
-            let linked = data.model.linked_queues();
-            // As upstream, a failed reset does not fail the close.
-            let _ = state::reset_queues(&mut mdevs, &linked);
-        }
-        drop(mdevs);
-        drop(hook);
-        drop(kvm_guard);
-        drop(guests);
-        drop(kvm);
-    }
-
-    fn ioctl(vdev: &VfioDevice, cmd: u32, arg: usize) -> Result<isize> {
-        with_mdev(vdev.device(), |me, mdevs| {
-            match Ioctl::from_cmd(cmd).map_err(errno)? {
-                Ioctl::GetInfo => get_device_info(arg)?,
-                Ioctl::Reset => {
-                    let linked = me.data.as_ref(mdevs).model.linked_queues();
-                    state::reset_queues(mdevs, &linked)?;
-                }
-                Ioctl::GetIrqInfo => get_irq_info(arg)?,
-                Ioctl::SetIrqs => set_irqs(&mut me.data.as_mut(mdevs).vfio, arg)?,
+            // For `dma_unmap`, which may take only the mdevs lock.
+            data.vfio.kvm = Some(kvm_guard.kvm().clone());
+            apply(crycb::on_open(data.model.shadow()), kvm_guard, &data.vfio);
+        });
+        match attached {
+            Ok(att) => {
+                me.guest.as_mut(&mut guests).kvm = Some(att);
+                Ok(())
             }
-            Ok(0)
-        })
+            Err(AttachError::Taken) => crycb::check_open(true, true).map_err(errno),
+            Err(AttachError::NoMem) => Err(ENOMEM),
+        }
     }
 
-    fn request(vdev: &VfioDevice, count: u32) {
-        let dev = vdev.device();
-        let guests = state::lock_guests();
-        let Some(me) = find(&guests, dev) else {
-            return;
+    fn close_device(vdev: &VfioDevice, me: ArcBorrow<'_, MdevEntry>) {
+        let mut guests = state::lock_guests();
+        let release = |data: &mut MdevData| {
+            data.kvm_attached = false;
+            // Not the last reference: the attachment still holds one.
+            data.vfio.kvm = None;
+            // Upstream keeps the eventfds until the mdev is removed and
+            // never puts them; whoever opens next sets their own.
+            data.vfio.release_triggers();
         };
-        let kvm_guard = me.guest.as_ref(&guests).kvm.as_ref().map(|k| k.lock());
+        match me.guest.as_mut(&mut guests).kvm.take() {
+            Some(att) => att.detach(|kvm_guard| {
+                let mut mdevs = state::lock_mdevs();
+                let data = me.data.as_mut(&mut mdevs);
+                let act = crycb::on_close(data.kvm_attached);
+                apply(act, kvm_guard, &data.vfio);
+                if act.reset_linked {
+                    let linked = data.model.linked_queues();
+                    // As upstream, a failed reset does not fail the close.
+                    let _ = state::reset_queues(&mut mdevs, &linked);
+                }
+                let data = me.data.as_mut(&mut mdevs);
+                // The resets turned the interruptions off; what they held
+                // goes now, while the device is still open.
+                data.vfio.release_all_irqs(vdev);
+                release(data);
+            }),
+            None => release(me.data.as_mut(&mut state::lock_mdevs())),
+        }
+        // The guest reference went with the attachment, after its locks
+        // (not the last one: the VFIO core holds one until we return).
+        drop(guests);
+    }
+
+    fn ioctl(
+        vdev: &VfioDevice,
+        me: ArcBorrow<'_, MdevEntry>,
+        cmd: u32,
+        arg: usize,
+    ) -> Result<isize> {
+        // Upstream holds only the mdevs lock (the info ioctls touch no
+        // state).
+        match Ioctl::from_cmd(cmd).map_err(errno)? {
+            Ioctl::GetInfo => get_device_info(arg)?,
+            Ioctl::GetIrqInfo => get_irq_info(arg)?,
+            Ioctl::SetIrqs => {
+                let mut mdevs = state::lock_mdevs();
+                set_irqs(&mut me.data.as_mut(&mut mdevs).vfio, arg)?
+            }
+            Ioctl::Reset => {
+                let mut mdevs = state::lock_mdevs();
+                let linked = me.data.as_ref(&mdevs).model.linked_queues();
+                let result = state::reset_queues(&mut mdevs, &linked);
+                // The resets turned the queues' interruptions off.
+                me.data.as_mut(&mut mdevs).vfio.release_irqs(vdev, &linked);
+                result?;
+            }
+        }
+        Ok(0)
+    }
+
+    fn request(vdev: &VfioDevice, me: ArcBorrow<'_, MdevEntry>, count: u32) {
+        let dev = vdev.device();
+        // Upstream's order: guests lock, the guest's `kvm->lock`, mdevs.
+        let guests = state::lock_guests();
+        let kvm_guard = me.guest.as_ref(&guests).kvm.as_ref().map(|a| a.lock());
         let mdevs = state::lock_mdevs();
         let data = me.data.as_ref(&mdevs);
         let vfio = &data.vfio;
@@ -249,6 +473,22 @@ impl VfioOps for VfioApDevice {
                 "No device request registered, blocked until released by user\n"
             ),
             RequestNotice::Unregistered { log: false } => {}
+        }
+    }
+
+    fn dma_unmap(vdev: &VfioDevice, me: ArcBorrow<'_, MdevEntry>, iova: u64, length: u64) {
+        // Upstream takes only the mdevs lock here (the VFIO core calls in
+        // with its own locks held).
+        let mut mdevs = state::lock_mdevs();
+        let vfio = &mut me.data.as_mut(&mut mdevs).vfio;
+        // Each round releases the binding it finds.
+        while let Some(q) = vfio
+            .irqs
+            .iter()
+            .find(|(_, b)| b.unmapped_by(iova, length))
+            .map(|(q, _)| *q)
+        {
+            irq_disable(q, vdev, vfio);
         }
     }
 }

@@ -10,6 +10,8 @@
 //! release and answers the guest with response code 06.
 
 use super::apqn::Apqn;
+use super::host::HostState;
+use super::mdev::Mdev;
 use super::response::{
     QueueStatus, RC_BUSY, RC_INVALID_ADDRESS, RC_NORMAL, RC_OTHERWISE_CHANGED, RC_Q_NOT_AVAIL,
     RC_RESET_IN_PROGRESS,
@@ -57,21 +59,27 @@ pub enum PqapRoute {
     Disable(AqicRequest),
 }
 
-/// Routes an intercepted PQAP(AQIC) (`handle_pqap`). Without the hook
-/// registered, without a guest attached to the mdev, or for a queue not
-/// linked to the mdev (assigned and bound), the guest gets response code
-/// 01.
+/// Whether queue `q` is linked to `mdev` (upstream: in the mdev's queue
+/// table): assigned to it and bound to vfio_ap.
+pub const fn is_linked(mdev: &Mdev, host: &HostState, q: Apqn) -> bool {
+    mdev.holds(q) && host.is_bound(q)
+}
+
+/// Routes a PQAP(AQIC) intercepted through the hook of `mdev`
+/// (`handle_pqap`; KVM itself answers 01 when no hook is set). Without a
+/// guest attached to the mdev, or for a queue not linked to it, the guest
+/// gets response code 01.
 pub fn route_pqap(
     aiv: bool,
-    hook_registered: bool,
     guest_attached: bool,
-    is_linked: impl FnOnce(Apqn) -> bool,
+    mdev: &Mdev,
+    host: &HostState,
     req: AqicRequest,
 ) -> PqapRoute {
     if !aiv {
         return PqapRoute::Userspace;
     }
-    if !hook_registered || !guest_attached || !is_linked(req.apqn) {
+    if !guest_attached || !is_linked(mdev, host, req.apqn) {
         return PqapRoute::Reply(QueueStatus::from_rc(RC_Q_NOT_AVAIL));
     }
     if req.enable {
@@ -89,6 +97,15 @@ pub struct IrqBinding {
     pub nib: u64,
     /// The registered guest ISC.
     pub isc: u8,
+}
+
+impl IrqBinding {
+    /// Whether user space unmapping guest memory `[iova, iova + length)`
+    /// takes the NIB away (`dma_unmap`): then interruptions are turned
+    /// off and the binding released.
+    pub const fn unmapped_by(&self, iova: u64, length: u64) -> bool {
+        self.nib >= iova && self.nib - iova < length
+    }
 }
 
 /// An enable request that failed before AQIC: unpin `unpin` (if set) and
@@ -134,9 +151,15 @@ pub struct Registered {
 }
 
 /// First step of enabling: a NIB at address 0 or outside the guest's
-/// memory slots is refused.
-pub fn begin_enable(req: &AqicRequest, nib_in_memslot: bool) -> Result<PinNib, Refusal> {
-    if req.nib == 0 || !nib_in_memslot {
+/// memory slots is refused; so is a request the driver has no memory to
+/// record (`can_record` false; upstream records in place), before anything
+/// is pinned, so that a successful AQIC never has to be undone.
+pub fn begin_enable(
+    req: &AqicRequest,
+    nib_in_memslot: bool,
+    can_record: bool,
+) -> Result<PinNib, Refusal> {
+    if req.nib == 0 || !nib_in_memslot || !can_record {
         return Err(Refusal::invalid_address(None));
     }
     Ok(PinNib {
@@ -286,6 +309,9 @@ pub const fn after_disable_aqic(rc: u8, attempt: u32) -> DisableStep {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::host::{ApConfig, DefaultMasks};
+    use crate::model::mask::Mask;
+    use crate::model::matrix::Apcb;
 
     const NIB: u64 = 0x1234_5678;
 
@@ -305,30 +331,50 @@ mod tests {
         assert_eq!(GR1_IR, 0x0000_8000_0000_0000);
     }
 
+    /// Host: adapters 5 and 6, domain 4, only 05.0004 bound to vfio_ap;
+    /// the mdev has both adapters and the domain assigned.
+    fn mdev_and_host() -> (Mdev, HostState) {
+        let cfg = ApConfig {
+            apxa: true,
+            na: 255,
+            nd: 255,
+            apm: Mask::from_ids(&[5, 6]),
+            aqm: Mask::from_ids(&[4]),
+            adm: Mask::from_ids(&[4]),
+        };
+        let mut h = HostState::new(cfg, DefaultMasks::new(Mask::EMPTY, Mask::EMPTY));
+        h.bind(Apqn::new(5, 4));
+        let mut m = Mdev::new(&h);
+        let apcb = Apcb::new(Mask::from_ids(&[5, 6]), Mask::from_ids(&[4]), Mask::EMPTY);
+        let none: [&Apcb; 0] = [];
+        m.set_ap_config(&apcb, &h, &h, none).unwrap();
+        (m, h)
+    }
+
     #[test]
     fn routing() {
-        // J6, J3 and the no-hook/no-guest cases.
+        // J6, J3 and the no-guest case.
+        let (m, h) = mdev_and_host();
         let r = enable_req(3);
-        assert_eq!(
-            route_pqap(false, true, true, |_| true, r),
-            PqapRoute::Userspace
-        );
+        assert_eq!(route_pqap(false, true, &m, &h, r), PqapRoute::Userspace);
         let q01 = PqapRoute::Reply(QueueStatus::from_rc(0x01));
-        assert_eq!(route_pqap(true, false, true, |_| true, r), q01);
-        assert_eq!(route_pqap(true, true, false, |_| true, r), q01);
-        assert_eq!(
-            route_pqap(true, true, true, |q| q != Apqn::new(5, 4), r),
-            q01
-        );
-        assert_eq!(
-            route_pqap(true, true, true, |_| true, r),
-            PqapRoute::Enable(r)
-        );
+        assert_eq!(route_pqap(true, false, &m, &h, r), q01);
+        assert_eq!(route_pqap(true, true, &m, &h, r), PqapRoute::Enable(r));
         let d = AqicRequest { enable: false, ..r };
-        assert_eq!(
-            route_pqap(true, true, true, |_| true, d),
-            PqapRoute::Disable(d)
-        );
+        assert_eq!(route_pqap(true, true, &m, &h, d), PqapRoute::Disable(d));
+        // Assigned but not bound (06.0004), bound elsewhere or not at all.
+        for (gr0, q) in [(0x0604, (6, 4)), (0x0505, (5, 5)), (0x0704, (7, 4))] {
+            let req = AqicRequest::from_regs(gr0, GR1_IR, NIB);
+            assert_eq!(req.apqn, Apqn::new(q.0, q.1));
+            assert!(!is_linked(&m, &h, req.apqn));
+            assert_eq!(route_pqap(true, true, &m, &h, req), q01);
+            let off = AqicRequest {
+                enable: false,
+                ..req
+            };
+            assert_eq!(route_pqap(true, true, &m, &h, off), q01);
+        }
+        assert!(is_linked(&m, &h, Apqn::new(5, 4)));
     }
 
     #[test]
@@ -338,11 +384,21 @@ mod tests {
             nib: 0,
             ..enable_req(3)
         };
-        let refusal = begin_enable(&zero, true).unwrap_err();
+        let refusal = begin_enable(&zero, true, true).unwrap_err();
         assert_eq!(refusal.status.response_code(), 0x06);
         assert_eq!(refusal.unpin, None);
-        assert_eq!(begin_enable(&enable_req(3), false).unwrap_err().unpin, None);
-        let pin = begin_enable(&enable_req(3), true).unwrap();
+        let outside = begin_enable(&enable_req(3), false, true).unwrap_err();
+        assert_eq!(
+            (outside.unpin, outside.status.response_code()),
+            (None, 0x06)
+        );
+        // No memory to record the binding: refused before pinning.
+        let no_room = begin_enable(&enable_req(3), true, false).unwrap_err();
+        assert_eq!(
+            (no_room.unpin, no_room.status.response_code()),
+            (None, 0x06)
+        );
+        let pin = begin_enable(&enable_req(3), true, true).unwrap();
         assert_eq!(pin.nib(), NIB);
         assert_eq!(pin.pinned(false).unwrap_err().unpin, None);
     }
@@ -350,7 +406,7 @@ mod tests {
     #[test]
     fn failures_after_pinning_unpin_the_new_nib() {
         // J9 and the GISC registration failure.
-        let pinned = begin_enable(&enable_req(3), true)
+        let pinned = begin_enable(&enable_req(3), true, true)
             .unwrap()
             .pinned(true)
             .unwrap();
@@ -369,7 +425,7 @@ mod tests {
             isc: 2,
         };
         let new = IrqBinding { nib: NIB, isc: 3 };
-        let reg = begin_enable(&enable_req(3), true)
+        let reg = begin_enable(&enable_req(3), true, true)
             .unwrap()
             .pinned(true)
             .unwrap()
@@ -399,6 +455,27 @@ mod tests {
             (true, Some(old), Some(new), None)
         );
         assert_eq!(bad.status.condition_code(), 3);
+    }
+
+    #[test]
+    fn unmapping_releases_only_the_nibs_in_range() {
+        let b = IrqBinding {
+            nib: 0x2000,
+            isc: 3,
+        };
+        assert!(b.unmapped_by(0x2000, 1));
+        assert!(b.unmapped_by(0x1000, 0x1001));
+        assert!(b.unmapped_by(0, u64::MAX));
+        assert!(!b.unmapped_by(0x1000, 0x1000), "end is exclusive");
+        assert!(!b.unmapped_by(0x2001, 0x1000));
+        assert!(!b.unmapped_by(0x2000, 0));
+        // Near the top of the address space nothing wraps.
+        let top = IrqBinding {
+            nib: u64::MAX,
+            isc: 3,
+        };
+        assert!(top.unmapped_by(u64::MAX - 1, 2));
+        assert!(!b.unmapped_by(u64::MAX - 1, 0x3000));
     }
 
     #[test]
