@@ -3,7 +3,7 @@
 # is the front door for people:
 #
 #   make              build vfio_ap.ko (against KDIR, default: our guest kernel)
-#   make demo         build everything, boot the s390x VM, load the module
+#   make demo         build everything, boot the s390x VM, walk the worked example
 #   make test         the full test suite (host and VM tests)
 #   make check        rustfmt and clippy on the host crate
 #   make docs         the HTML documentation (pinned Sphinx, warnings fail)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The demo: builds the toolchain, guest kernel, QEMU with AP emulation and
-# vfio_ap.ko, boots the s390x VM under TCG and walks the administrator's
-# workflow with our module (selftests/demo/demo.sh), showing the console.
-# MODULE=upstream runs the same walk with the upstream C module.
+# vfio_ap.ko, boots the s390x VM under TCG on the host of the
+# documentation's worked example and walks the administrator's workflow of
+# Documentation/s390/vfio-ap.rst with our module, showing each command and
+# its output on the console (the doc examples, selftests/docs, each checked
+# against the document). MODULE=upstream does the same with the upstream C
+# module. Ends with the run's "N passed, N failed" summary.
 source "$(dirname "$0")/lib.sh"
 cd "$VFIO_AP_TOP"
 
@@ -13,8 +16,9 @@ QEMU=$("$VFIO_AP_TOP/tools/qemu/build.sh" | tail -n1)
 KDIR=$KDIR "$VFIO_AP_TOP/tools/build-module.sh" >/dev/null
 
 QARGS=()
-if [ -f tools/qemu/ap-default.args ]; then
-	while IFS= read -r a; do QARGS+=(--qemu-arg "$a"); done < <(grep -v '^#' tools/qemu/ap-default.args | grep .)
-fi
-exec python3 tools/vm/run.py -v --kdir "$KDIR" --qemu "$QEMU" --module "${MODULE:-ours}" \
-	"${QARGS[@]}" demo/demo.sh
+while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
+	< <(grep -v '^[[:space:]]*#' selftests/docs/qemu.args | grep .)
+log "the worked example of Documentation/s390/vfio-ap.rst, module: ${MODULE:-ours}"
+exec python3 tools/vm/run.py -v --append docs.session --timeout 900 \
+	--kdir "$KDIR" --qemu "$QEMU" --module "${MODULE:-ours}" \
+	"${QARGS[@]}" docs/doc-examples.sh
