@@ -45,6 +45,37 @@ if [ -f Cargo.toml ]; then
 	count "cargo test" "$p" "$f"
 fi
 
+# --- Lint: rustfmt and clippy clean, on the host crate and on the module
+# (the kernel's clippy run: CLIPPY=1 rebuilds the crate with clippy-driver).
+lint() { # lint NAME COMMAND...
+	local name=$1
+	shift
+	if "$@" >"$RESULTS/lint-$name.log" 2>&1; then
+		count "lint $name" 1 0
+	else
+		cat "$RESULTS/lint-$name.log" >&2
+		count "lint $name" 0 1
+	fi
+}
+module_rustfmt() {
+	find rust drivers -name '*.rs' -print0 | xargs -0 /usr/bin/rustfmt --edition 2021 --check
+}
+module_clippy() {
+	local log=$RESULTS/module-clippy-build.log w
+	rm -f drivers/s390/crypto/vfio_ap/vfio_ap_main.o
+	KDIR=$KDIR "$VFIO_AP_TOP/tools/build-module.sh" CLIPPY=1 >"$log" 2>&1 ||
+		{ cat "$log"; return 1; }
+	# Every warning counts but the toolchain's note on -Zpacked-stack's
+	# backchain feature (emitted for every s390 crate).
+	w=$(grep -E '^(warning|error)' "$log" |
+		grep -vE 'unstable feature specified for `-Ctarget-feature`: `backchain`|^warning: [0-9]+ warnings? emitted' || true)
+	[ -z "$w" ] || { grep -A8 -E '^(warning|error)' "$log"; return 1; }
+}
+lint host-rustfmt cargo fmt --check
+lint host-clippy cargo clippy --locked --all-targets -- -D warnings
+lint module-rustfmt module_rustfmt
+lint module-clippy module_clippy
+
 # --- Documentation: the Sphinx build (pinned; any warning fails) and the
 # generated doc-example script being up to date with Documentation/.
 if tools/docs/build.sh >"$RESULTS/docs-build.log" 2>&1; then

@@ -10,8 +10,8 @@
 mod abstractions;
 mod matrix;
 mod mdev;
-// The core model is shared with the host test crate and covers more than
-// this driver uses yet (hot plug, interrupts, resets come with later work).
+// The core model is shared with the host test crate, which also uses
+// helpers (constructors, iterators, formatting) that the driver does not.
 #[allow(dead_code)]
 pub mod model;
 mod queue;
