@@ -52,5 +52,6 @@ int vfio_ap_helper_nib_shared(u64 h_nib);
 u32 vfio_ap_helper_aqic_enable(u16 qid, struct kvm *kvm, u8 gisc, u8 isc,
 			       u64 h_nib);
 u32 vfio_ap_helper_aqic_disable(u16 qid);
+bool vfio_ap_helper_aqic_off(u16 qid);
 
 #endif /* VFIO_AP_KVM_HELPERS_H */

@@ -3,7 +3,8 @@
 //! KVM guests, as far as vfio_ap touches them: a reference to the guest,
 //! its `kvm->lock`, the AP masks of its CRYCB, the PQAP(AQIC) interception
 //! hook, the intercepted vCPU's registers, and the guest interruption
-//! resources (GISC registration) of AP queue interruptions.
+//! resources of AP queue interruptions: the GISC registration, and AQIC
+//! with the pinned notification indicator byte ([`AqicEnabled`]).
 //!
 //! Lock order (upstream's): the driver's guests lock, [`Kvm::lock`], the
 //! hook's semaphore (inside [`Attachment`]), the driver's mdevs lock. The
@@ -17,10 +18,11 @@ use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
 use kernel::{
     ffi::{c_int, c_ulong, c_void},
     prelude::*,
+    time::{delay::fsleep, Delta},
     types::{ForeignOwnable, Opaque},
 };
 
-use super::vfio::{drop_foreign, ffi::VfioDeviceRaw, VfioDevice};
+use super::vfio::{drop_foreign, ffi::VfioDeviceRaw, PinnedNib, VfioDevice};
 
 pub(super) mod ffi {
     use super::*;
@@ -86,6 +88,7 @@ pub(super) mod ffi {
             h_nib: u64,
         ) -> u32;
         pub(super) fn vfio_ap_helper_aqic_disable(qid: u16) -> u32;
+        pub(super) fn vfio_ap_helper_aqic_off(qid: u16) -> bool;
     }
 }
 
@@ -143,27 +146,154 @@ impl KvmRef {
     }
 
     /// PQAP(AQIC) enabling interruptions of queue `qid` for this guest:
-    /// guest ISC `gisc`, host ISC `isc`, NIB at host address `h_nib`.
-    /// Returns the queue status word.
-    ///
-    /// The adapter sets the NIB byte at `h_nib` when it interrupts: the
-    /// caller passes the address of a pinned guest page (see
-    /// [`VfioDevice::pin_nib`]) and keeps it pinned until the queue's
-    /// interruptions are off again (AQIC or a reset).
-    pub(crate) fn aqic_enable(&self, qid: u16, gisc: u8, isc: u8, h_nib: u64) -> u32 {
+    /// guest ISC `gisc`, host ISC `isc`, the NIB of `nib`. `prev` are the
+    /// interruptions enabled for the queue before, if any: a successful
+    /// AQIC replaces them, and their NIB is released.
+    pub(crate) fn aqic_enable(
+        &self,
+        qid: u16,
+        gisc: u8,
+        isc: u8,
+        nib: PinnedNib,
+        prev: Option<AqicEnabled>,
+    ) -> AqicOutcome {
         // SAFETY: The guest (and so its GISA, whose address the request
-        // carries) is live; the instruction itself reads only its register
-        // operands.
-        unsafe { ffi::vfio_ap_helper_aqic_enable(qid, self.as_raw(), gisc, isc, h_nib) }
+        // carries) is live; any qid is acceptable to the instruction. The
+        // adapter may store into the NIB from now on: its page is pinned
+        // by `nib`, which the `AqicEnabled` below keeps until the adapter
+        // no longer uses it (or which comes back unused).
+        let status = unsafe {
+            ffi::vfio_ap_helper_aqic_enable(qid, self.as_raw(), gisc, isc, nib.host_address())
+        };
+        // Bits 8..15 (from the left) of the status word.
+        if (status >> 16) & 0xff != 0 {
+            // A response code other than 0: AQIC did not perform the
+            // request, so the queue neither knows this NIB nor forgot the
+            // previous one.
+            return AqicOutcome {
+                status,
+                enabled: None,
+                unused: Some(nib),
+                prev,
+            };
+        }
+        if let Some(mut prev) = prev {
+            if prev.qid == qid {
+                // `prev` existed before this call, so its AQIC completed
+                // before the one above, which pointed the queue at the new
+                // NIB: the adapter no longer stores into `prev`'s.
+                drop(prev.nib.take());
+            }
+        }
+        AqicOutcome {
+            status,
+            // INVARIANT: The AQIC above gave the adapter this NIB, once.
+            enabled: Some(AqicEnabled {
+                qid,
+                nib: Some(nib),
+            }),
+            unused: None,
+            prev: None,
+        }
     }
+}
+
+/// What [`KvmRef::aqic_enable`] did.
+pub(crate) struct AqicOutcome {
+    /// The queue status word.
+    pub(crate) status: u32,
+    /// The interruptions enabled (response code 0), which own the NIB.
+    pub(crate) enabled: Option<AqicEnabled>,
+    /// The NIB, given back when AQIC did not perform the request.
+    pub(crate) unused: Option<PinnedNib>,
+    /// The previous interruptions, given back when AQIC did not replace
+    /// them.
+    pub(crate) prev: Option<AqicEnabled>,
 }
 
 /// PQAP(AQIC) disabling interruptions of queue `qid`; returns the queue
 /// status word.
 pub(crate) fn aqic_disable(qid: u16) -> u32 {
-    // SAFETY: AQIC with IR off touches no memory; any qid is acceptable to
-    // the instruction.
+    // SAFETY: AQIC with IR off touches no memory (and makes the adapter
+    // stop using any NIB); any qid is acceptable to the instruction.
     unsafe { ffi::vfio_ap_helper_aqic_disable(qid) }
+}
+
+/// Interruptions of an AP queue enabled for a guest by
+/// [`KvmRef::aqic_enable`], with the pinned NIB the adapter stores into.
+///
+/// The NIB stays pinned until the adapter no longer uses it: dropping this
+/// first checks with TAPQ that the queue's interruptions are off (after an
+/// AQIC disable, a reset, or the queue leaving the configuration). If they
+/// are not, it turns them off itself (AQIC, then a reset) and, should even
+/// that fail, keeps the page pinned for good rather than free it under
+/// the adapter.
+///
+/// # Invariants
+///
+/// `nib`, while `Some`, is the pin of the NIB page whose address one AQIC,
+/// the one that made `self`, gave the adapter for queue `qid`; no other
+/// AQIC got an address under this pin (another enable with the same page
+/// holds a pin of its own). The adapter stores into the NIB through that
+/// AQIC's controls only while they are in effect: until the queue's
+/// interruptions are turned off (AQIC, a reset) or another successful
+/// enable replaces them; they never come back. `nib` is `None` once the
+/// pin was released (replaced, or in drop).
+pub(crate) struct AqicEnabled {
+    qid: u16,
+    nib: Option<PinnedNib>,
+}
+
+impl AqicEnabled {
+    /// Whether TAPQ shows the adapter no longer stores into the NIB.
+    fn off(&self) -> bool {
+        // SAFETY: TAPQ has no side effects; any qid is acceptable.
+        unsafe { ffi::vfio_ap_helper_aqic_off(self.qid) }
+    }
+
+    /// Turns the interruptions off for a driver that did not: AQIC, then
+    /// a reset (which also turns them off); whether that worked.
+    fn turn_off(&self) -> bool {
+        aqic_disable(self.qid);
+        if self.wait_off(5) {
+            return true;
+        }
+        super::ap::zapq(self.qid, false);
+        self.wait_off(50)
+    }
+
+    /// Polls [`Self::off`] `polls` times, 20 ms apart.
+    fn wait_off(&self, polls: u32) -> bool {
+        for _ in 0..polls {
+            fsleep(Delta::from_millis(20));
+            if self.off() {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+impl Drop for AqicEnabled {
+    fn drop(&mut self) {
+        let Some(nib) = self.nib.take() else {
+            return;
+        };
+        // The driver drops it after turning the interruptions off (AQIC or
+        // a reset), so the first check normally holds.
+        let off = self.off() || self.turn_off();
+        if off {
+            // The adapter does not store into the NIB any more (type
+            // invariant): unpinning is safe.
+            drop(nib);
+        } else {
+            pr_err!(
+                "queue {:04x}: interruptions stay enabled; keeping its NIB page pinned\n",
+                self.qid
+            );
+            nib.leak();
+        }
+    }
 }
 
 /// A reference to a KVM guest.
@@ -200,7 +330,6 @@ impl Kvm {
         // INVARIANT: Locked just above, by this task.
         KvmGuard {
             kvm: self,
-            vdev: None,
             _not_send: PhantomData,
         }
     }
@@ -234,13 +363,9 @@ impl Drop for Kvm {
 ///
 /// # Invariants
 ///
-/// The current task holds `kvm->lock` of `kvm`; `vdev`, if set, is the
-/// device of the [`Attachment`] locked through, which `'a` borrows.
+/// The current task holds `kvm->lock` of `kvm`.
 pub(crate) struct KvmGuard<'a> {
     kvm: &'a Kvm,
-    // The VFIO device of the attachment locked through, which is open as
-    // long as the attachment (borrowed for `'a`) exists.
-    vdev: Option<NonNull<VfioDeviceRaw>>,
     // A mutex is released by the task that took it.
     _not_send: PhantomData<*mut ()>,
 }
@@ -249,13 +374,6 @@ impl KvmGuard<'_> {
     /// The locked guest.
     pub(crate) fn kvm(&self) -> &Kvm {
         self.kvm
-    }
-
-    /// The attached VFIO device, when locked through an [`Attachment`].
-    pub(crate) fn vfio_device(&self) -> Option<&VfioDevice> {
-        // SAFETY: The attachment, borrowed by `self`, keeps it open.
-        self.vdev
-            .map(|v| unsafe { VfioDevice::from_raw(v.as_ptr()) })
     }
 
     /// Gives the guest the AP masks `apm`, `aqm`, `adm` (MSB0 bitmaps, as
@@ -497,10 +615,7 @@ impl Attachment {
 
     /// Takes the guest's `kvm->lock`.
     pub(crate) fn lock(&self) -> KvmGuard<'_> {
-        let mut guard = self.kvm.lock();
-        // INVARIANT: The guard borrows `self`, whose device this is.
-        guard.vdev = Some(self.vdev);
-        guard
+        self.kvm.lock()
     }
 
     /// Detaches: under `kvm->lock` and the hook semaphore removes the hook

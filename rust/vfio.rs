@@ -95,23 +95,27 @@ impl VfioDevice {
     }
 
     /// Pins the guest page holding the notification indicator byte (NIB)
-    /// at guest address `iova`; returns the NIB's host physical address.
-    /// The device must be open (VFIO warns otherwise and pins nothing).
-    pub(crate) fn pin_nib(&self, iova: u64) -> Result<u64> {
+    /// at guest address `iova`. The device must be open (VFIO warns
+    /// otherwise and pins nothing).
+    pub(crate) fn pin_nib(&self, iova: u64) -> Result<PinnedNib> {
         let mut h_nib = 0u64;
         // SAFETY: `self` is live; `h_nib` is writable.
         let ret = unsafe { ffi::vfio_ap_helper_pin_nib(self.as_raw(), iova, &mut h_nib) };
         match ret {
-            1 => Ok(h_nib),
+            1 => {
+                // SAFETY: `self` is live; the reference is put on drop.
+                unsafe { ffi::vfio_ap_helper_vfio_get(self.as_raw()) };
+                // INVARIANT: One page pinned just above, through `self`,
+                // on which we took a reference.
+                Ok(PinnedNib {
+                    vdev: NonNull::from(self).cast(),
+                    iova,
+                    h_nib,
+                })
+            }
             e if e < 0 => Err(Error::from_errno(e)),
             _ => Err(EINVAL),
         }
-    }
-
-    /// Unpins the NIB page that [`VfioDevice::pin_nib`] pinned for `iova`.
-    pub(crate) fn unpin_nib(&self, iova: u64) {
-        // SAFETY: `self` is live; VFIO checks that `iova` was pinned.
-        unsafe { ffi::vfio_ap_helper_unpin_nib(self.as_raw(), iova) };
     }
 
     /// The device this VFIO device represents (the mdev's device).
@@ -398,10 +402,66 @@ impl Drop for EventFd {
     }
 }
 
-/// For a protected guest: whether the pinned NIB page at host address
-/// `h_nib` is shared with the host (the Ultravisor pins it shared).
-pub(crate) fn nib_shared(h_nib: u64) -> bool {
-    // SAFETY: Only asks the Ultravisor about the page; no memory is
-    // touched by the call itself.
-    unsafe { ffi::vfio_ap_helper_nib_shared(h_nib) == 0 }
+/// A guest page holding a notification indicator byte (NIB), pinned
+/// through the guest's VFIO device (upstream `vfio_pin_pages` of
+/// `vfio_ap_irq_enable`). Dropping it unpins the page.
+///
+/// Only [`KvmRef::aqic_enable`](super::kvm::KvmRef::aqic_enable) hands the
+/// page to the adapter, and it keeps the `PinnedNib` (inside an
+/// [`AqicEnabled`](super::kvm::AqicEnabled)) until the adapter no longer
+/// uses it: nothing else in the module sees the host address, so dropping
+/// a `PinnedNib` never frees a page the adapter may still write.
+///
+/// # Invariants
+///
+/// We own one pin, made by `vfio_pin_pages` through `vdev`, of the guest
+/// page at `iova`; `h_nib` is the host physical address of the NIB in that
+/// page. We hold a reference on `vdev`.
+pub(crate) struct PinnedNib {
+    vdev: NonNull<ffi::VfioDeviceRaw>,
+    iova: u64,
+    h_nib: u64,
+}
+
+// SAFETY: Pins may be dropped from any thread; the VFIO device is
+// reference counted.
+unsafe impl Send for PinnedNib {}
+// SAFETY: No method mutates through `&self`.
+unsafe impl Sync for PinnedNib {}
+
+impl PinnedNib {
+    /// The host physical address of the NIB, for the adapter; valid while
+    /// `self` lives (kept in the abstractions: see the type's comment).
+    pub(super) fn host_address(&self) -> u64 {
+        self.h_nib
+    }
+
+    /// For a protected guest: whether the pinned NIB page is shared with
+    /// the host (the Ultravisor pins it shared; `ensure_nib_shared`).
+    pub(crate) fn is_shared(&self) -> bool {
+        // SAFETY: The page is pinned (type invariant); the call only asks
+        // the Ultravisor to pin it shared and touches no memory itself.
+        unsafe { ffi::vfio_ap_helper_nib_shared(self.h_nib) == 0 }
+    }
+
+    /// Gives up the page without unpinning it: for a NIB the adapter may
+    /// still write (the page then stays pinned for good).
+    pub(super) fn leak(self) {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: Taken in `pin_nib` (type invariant); the pin itself is
+        // deliberately kept.
+        unsafe { ffi::vfio_ap_helper_vfio_put(this.vdev.as_ptr()) };
+    }
+}
+
+impl Drop for PinnedNib {
+    fn drop(&mut self) {
+        // SAFETY: We own this pin of `iova` through `vdev`, which is live
+        // (we hold a reference); no adapter uses the page (see the type's
+        // comment). VFIO refuses, with a warning, if the device was
+        // closed meanwhile: the driver releases every pin before that.
+        unsafe { ffi::vfio_ap_helper_unpin_nib(self.vdev.as_ptr(), self.iova) };
+        // SAFETY: Taken in `pin_nib`.
+        unsafe { ffi::vfio_ap_helper_vfio_put(self.vdev.as_ptr()) };
+    }
 }

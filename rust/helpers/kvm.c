@@ -9,6 +9,7 @@
 #include <linux/vfio.h>
 #include <asm/ap.h>
 #include <asm/uv.h>
+#include "ap_bus.h"
 #include "vfio_ap_kvm_helpers.h"
 
 struct kvm *vfio_ap_helper_vfio_kvm(struct vfio_device *vdev)
@@ -183,4 +184,28 @@ u32 vfio_ap_helper_aqic_disable(u16 qid)
 
 	status = ap_aqic(qid, ctrl, 0);
 	return status.value;
+}
+
+/*
+ * Whether the adapter no longer stores into the NIB of queue @qid: TAPQ
+ * shows its interruptions off, or the queue is not operational (not in
+ * the configuration, deconfigured or checkstopped: its adapter processes
+ * nothing, and its queues come back only through a reset, which leaves
+ * interruptions off).
+ */
+bool vfio_ap_helper_aqic_off(u16 qid)
+{
+	struct ap_queue_status status = ap_tapq(qid, NULL);
+
+	switch (status.response_code) {
+	case AP_RESPONSE_NORMAL:
+	case AP_RESPONSE_RESET_IN_PROGRESS:
+		return !status.irq_enabled;
+	case AP_RESPONSE_Q_NOT_AVAIL:
+	case AP_RESPONSE_DECONFIGURED:
+	case AP_RESPONSE_CHECKSTOPPED:
+		return true;
+	default:
+		return false;
+	}
 }

@@ -22,6 +22,7 @@ use crate::model::{
     apqn::Apqn,
     hotplug::{adapter_type_supported, remove_queue, ConfigDelta, RemovedQueue},
     mask::Mask,
+    reset::ResetSet,
     response::QueueStatus,
     status::{queue_state, QueueState},
     validate,
@@ -97,11 +98,17 @@ impl ap::Driver for QueueDriver {
             state::execute_plan_for_guest(entry, plan, kvm.as_ref(), &mut mdevs);
         }
         match removal.action {
-            // The plan's resets include the queue itself.
+            // The plan's resets include the queue itself, and executing it
+            // released what the queue held for guest interruptions.
             RemovedQueue::InGuest => {}
-            RemovedQueue::ResetQueue => state::reset_queue(&mut mdevs, q),
-            // Interrupt resources come with the PQAP(AQIC) handling.
-            RemovedQueue::FreeIrqOnly => {}
+            RemovedQueue::ResetQueue => {
+                state::reset_queue(&mut mdevs, q);
+                // The reset turned the queue's interruptions off.
+                release_irqs(owner, kvm.as_ref(), q, &mut mdevs);
+            }
+            // Not in the host's configuration, so not reset: its
+            // interruptions are off with it.
+            RemovedQueue::FreeIrqOnly => release_irqs(owner, kvm.as_ref(), q, &mut mdevs),
         }
         mdevs.host.unbind(q);
     }
@@ -182,6 +189,22 @@ fn lock_guest<'a>(
     entry: Option<&'a Arc<MdevEntry>>,
 ) -> Option<KvmGuard<'a>> {
     entry?.guest.as_ref(guests).kvm.as_ref().map(|k| k.lock())
+}
+
+/// Releases what queue `q` held for the guest interruptions of its owner
+/// `entry`, if a guest (`kvm`, locked) is attached to it
+/// (`vfio_ap_free_aqic_resources` of a queue leaving vfio_ap).
+fn release_irqs(
+    entry: Option<&Arc<MdevEntry>>,
+    kvm: Option<&KvmGuard<'_>>,
+    q: Apqn,
+    mdevs: &mut GlobalGuard<state::MDEVS_LOCK>,
+) {
+    if let (Some(entry), Some(g)) = (entry, kvm) {
+        let one = ResetSet::product(&Mask::EMPTY.with(q.apid), &Mask::EMPTY.with(q.apqi));
+        let vfio = &mut entry.data.as_mut(mdevs).vfio;
+        crate::vfio_dev::release_reset_irqs(g, vfio, &one);
+    }
 }
 
 /// The added adapters older than CEX4 or of unknown type, found with TAPQ

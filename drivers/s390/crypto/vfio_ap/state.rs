@@ -26,7 +26,7 @@ use crate::abstractions::kvm::KvmGuard;
 use crate::abstractions::{ap, sync::global_mutex};
 use crate::model::{
     apqn::Apqn,
-    crycb::{self, CrycbWrite},
+    crycb,
     host::{ApConfig, DefaultMasks, DefaultOwner, HostState},
     mask::Mask,
     matrix::Apcb,
@@ -252,22 +252,11 @@ impl DefaultOwner for ApBusOwner {
 }
 
 /// Carries out a model plan for `entry` (its model already updated), with
-/// both driver locks held: the guest's APCB if a guest is attached, then
-/// the resets of the bound queues the plan names.
-pub(crate) fn execute_plan(entry: &MdevEntry, plan: &Plan, mdevs: &mut GlobalGuard<MDEVS_LOCK>) {
-    let data = entry.data.as_ref(mdevs);
-    if plan.update_guest && data.kvm_attached {
-        // Writing the CRYCB needs KVM (hot plug into guests, issue 7); user
-        // space is told all the same.
-        data.vfio.signal_cfg_changed();
-    }
-    // A failed reset is not the caller's error, as upstream.
-    let _ = reset_queues(mdevs, &plan.resets);
-}
-
-/// [`execute_plan`] for a caller that holds the guest's `kvm->lock`
-/// (`kvm` is `Some` when a guest is attached): first the guest's CRYCB, as
-/// the model's `crycb::on_plan` decides.
+/// both driver locks held and, when a guest is attached (`kvm` is
+/// `Some`), its `kvm->lock`: the guest's CRYCB and the cfg_chg signal as
+/// the model's `crycb::on_plan` decides, then the resets of the bound
+/// queues the plan names, then the release of what those queues held for
+/// guest interruptions (the resets turned them off).
 pub(crate) fn execute_plan_for_guest(
     entry: &MdevEntry,
     plan: &Plan,
@@ -275,13 +264,12 @@ pub(crate) fn execute_plan_for_guest(
     mdevs: &mut GlobalGuard<MDEVS_LOCK>,
 ) {
     if let Some(g) = kvm {
-        if let CrycbWrite::Set(apcb) = crycb::on_plan(plan, true).crycb {
-            crate::vfio_dev::set_guest_apcb(g, &apcb);
-        }
+        let act = crycb::on_plan(plan, true);
+        crate::vfio_dev::apply(act, g, &entry.data.as_ref(mdevs).vfio);
     }
-    execute_plan(entry, plan, mdevs);
+    // A failed reset is not the caller's error, as upstream.
+    let _ = reset_queues(mdevs, &plan.resets);
     if let Some(g) = kvm {
-        // The resets turned the queues' guest interruptions off.
         let vfio = &mut entry.data.as_mut(mdevs).vfio;
         crate::vfio_dev::release_reset_irqs(g, vfio, &plan.resets);
     }
@@ -390,7 +378,8 @@ fn zapq(mdevs: &mut GlobalGuard<MDEVS_LOCK>, q: Apqn) -> u8 {
 fn needs_verification(r: Resetting) -> bool {
     match after_zapq(r.last) {
         AfterZapq::Verify => true,
-        // Nothing to wait for; the interrupt resources go with issue 7.
+        // Nothing to wait for; the caller releases what the queue held
+        // for guest interruptions.
         AfterZapq::FreeIrq => false,
         AfterZapq::Unexpected => {
             pr_warn!(

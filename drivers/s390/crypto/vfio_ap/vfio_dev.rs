@@ -19,8 +19,8 @@ use kernel::{
 
 use crate::abstractions::ap;
 use crate::abstractions::{
-    kvm::{self, AttachError, Attachment, Kvm, KvmGuard, PqapHandler, Vcpu},
-    vfio::{nib_shared, EventFd, IrqSet as CoreIrqSet, VfioDevice, VfioOps},
+    kvm::{self, AqicEnabled, AttachError, Attachment, Kvm, KvmGuard, PqapHandler, Vcpu},
+    vfio::{EventFd, IrqSet as CoreIrqSet, PinnedNib, VfioDevice, VfioOps},
 };
 use crate::mdev::errno;
 use crate::model::{
@@ -33,10 +33,19 @@ use crate::model::{
     matrix::Apcb,
     reset::ResetSet,
     reset::{after_irq_tapq, AfterIrqTapq},
-    response::QueueStatus,
+    response::{QueueStatus, RC_INVALID_ADDRESS},
     vfio::{self as uapi, Ioctl, IrqSet, Trigger, TriggerFd},
 };
 use crate::state::{self, MdevData, MdevEntry};
+
+/// The interruptions of one queue enabled for the guest: what upstream
+/// keeps in the queue (`saved_iova`, `saved_isc`) and the enabled
+/// interruptions themselves, which hold the pinned NIB page.
+struct QueueIrq {
+    q: Apqn,
+    binding: IrqBinding,
+    enabled: AqicEnabled,
+}
 
 /// The VFIO interrupts of one mdev, kept with its model under the mdevs
 /// lock (the guest itself is `MdevGuest::kvm`).
@@ -51,9 +60,9 @@ pub(crate) struct VfioState {
     req_trigger: Option<EventFd>,
     /// The eventfd of the AP configuration change interrupt.
     cfg_chg_trigger: Option<EventFd>,
-    /// The queues with guest interruptions enabled, and what each holds
-    /// (upstream `saved_iova`/`saved_isc` of the queue).
-    irqs: KVec<(Apqn, IrqBinding)>,
+    /// The queues with guest interruptions enabled, at most one entry per
+    /// queue.
+    irqs: KVec<QueueIrq>,
     /// The attached guest (a reference of our own, set and cleared with
     /// `MdevGuest::kvm`), for the paths that hold only the mdevs lock:
     /// PQAP, `dma_unmap`, `VFIO_DEVICE_RESET`.
@@ -80,64 +89,69 @@ impl VfioState {
         self.cfg_chg_trigger = None;
     }
 
-    /// The interruption resources queue `q` holds.
-    fn irq(&self, q: Apqn) -> Option<IrqBinding> {
-        self.irqs.iter().find(|(p, _)| *p == q).map(|(_, b)| *b)
+    /// Takes the record of queue `q` out.
+    fn take_irq(&mut self, q: Apqn) -> Option<QueueIrq> {
+        let i = self.irqs.iter().position(|i| i.q == q)?;
+        self.irqs.remove(i).ok()
     }
 
-    /// Records what queue `q` holds now; gives `binding` back if there is
-    /// no room for it (see `irq_enable`, which reserves room first).
-    fn record_irq(&mut self, q: Apqn, binding: Option<IrqBinding>) -> Result<(), IrqBinding> {
-        self.irqs.retain(|(p, _)| *p != q);
-        match binding {
-            Some(b) => self.irqs.push_within_capacity((q, b)).map_err(|_| b),
-            None => Ok(()),
+    /// Records the interruptions of a queue that has none recorded. Room
+    /// is reserved before AQIC; should there be none, they are turned off
+    /// and released rather than kept unrecorded.
+    fn record(&mut self, irq: QueueIrq) {
+        if let Err(e) = self.irqs.push_within_capacity(irq) {
+            let irq = e.0;
+            kvm::aqic_disable(irq.q.qid());
+            wait_for_irqclear(irq.q);
+            self.release(irq);
+        }
+    }
+
+    /// Drops the guest ISC registration of `isc` (upstream ignores a
+    /// failed unregistration).
+    fn unregister_isc(&self, isc: u8) {
+        if let Some(kvm) = &self.kvm {
+            let _ = kvm.gisc_unregister(isc);
         }
     }
 
     /// Releases interruption resources (`vfio_ap_free_aqic_resources`):
-    /// the guest ISC registration and the pinned NIB page.
-    fn release_binding(&self, vdev: &VfioDevice, b: IrqBinding) {
-        if let Some(kvm) = &self.kvm {
-            // Upstream ignores a failed unregistration here too.
-            let _ = kvm.gisc_unregister(b.isc);
-        }
-        vdev.unpin_nib(b.nib);
+    /// the guest ISC registration, then the pinned NIB page, which
+    /// `AqicEnabled` unpins once the queue's interruptions are off.
+    fn release(&self, irq: QueueIrq) {
+        self.unregister_isc(irq.binding.isc);
+        drop(irq.enabled);
     }
 
     /// Releases what queue `q` holds for guest interruptions, after they
     /// were turned off (by AQIC or by a reset).
-    fn release_irq(&mut self, q: Apqn, vdev: &VfioDevice) {
-        if let Some(b) = self.irq(q) {
-            self.release_binding(vdev, b);
-            // Removing never fails.
-            let _ = self.record_irq(q, None);
+    fn release_irq(&mut self, q: Apqn) {
+        if let Some(irq) = self.take_irq(q) {
+            self.release(irq);
         }
     }
 
     /// Releases what the queues of `qs` hold (their resets turned the
     /// interruptions off).
-    fn release_irqs(&mut self, vdev: &VfioDevice, qs: &ResetSet) {
+    fn release_irqs(&mut self, qs: &ResetSet) {
         for q in qs.iter() {
-            self.release_irq(q, vdev);
+            self.release_irq(q);
         }
     }
 
     /// Releases what every queue of the mdev holds.
-    fn release_all_irqs(&mut self, vdev: &VfioDevice) {
-        while let Some((q, _)) = self.irqs.first().copied() {
-            self.release_irq(q, vdev);
+    fn release_all_irqs(&mut self) {
+        while let Some(irq) = self.irqs.pop() {
+            self.release(irq);
         }
     }
 }
 
 /// After the queues of `resets` were reset: releases what they held for
-/// guest interruptions (the resets turned them off). `kvm` is the attached
-/// guest's lock, taken through its attachment.
-pub(crate) fn release_reset_irqs(kvm: &KvmGuard<'_>, vfio: &mut VfioState, resets: &ResetSet) {
-    if let Some(vdev) = kvm.vfio_device() {
-        vfio.release_irqs(vdev, resets);
-    }
+/// guest interruptions (the resets turned them off). `_kvm` is the
+/// attached guest's lock (the caller holds it, as upstream).
+pub(crate) fn release_reset_irqs(_kvm: &KvmGuard<'_>, vfio: &mut VfioState, resets: &ResetSet) {
+    vfio.release_irqs(resets);
 }
 
 /// Waits until queue `q` reports its interruptions off
@@ -159,7 +173,7 @@ fn wait_for_irqclear(q: Apqn) {
 
 /// Turns the interruptions of queue `q` off and releases what it held
 /// (`vfio_ap_irq_disable`); returns the last AQIC status.
-fn irq_disable(q: Apqn, vdev: &VfioDevice, vfio: &mut VfioState) -> QueueStatus {
+fn irq_disable(q: Apqn, vfio: &mut VfioState) -> QueueStatus {
     let mut attempt = 0;
     let status = loop {
         let status = QueueStatus(kvm::aqic_disable(q.qid()));
@@ -180,15 +194,14 @@ fn irq_disable(q: Apqn, vdev: &VfioDevice, vfio: &mut VfioState) -> QueueStatus 
         }
         attempt += 1;
     };
-    vfio.release_irq(q, vdev);
+    vfio.release_irq(q);
     status
 }
 
-/// Answers a refused enable: releases the page this request pinned.
-fn refuse(vdev: &VfioDevice, r: Refusal) -> QueueStatus {
-    if let Some(nib) = r.unpin {
-        vdev.unpin_nib(nib);
-    }
+/// Answers a refused enable; the page this request pinned (if it got that
+/// far: `r.unpin`) is unpinned with `nib`.
+fn refuse(r: Refusal, nib: Option<PinnedNib>) -> QueueStatus {
+    drop(nib);
     r.status
 }
 
@@ -207,29 +220,51 @@ fn irq_enable(
     let room = vfio.irqs.reserve(1, GFP_KERNEL).is_ok();
     let pin = match begin_enable(req, kvm.gpa_in_memslot(req.nib), room) {
         Ok(pin) => pin,
-        Err(r) => return refuse(vdev, r),
+        Err(r) => return refuse(r, None),
     };
-    let h_nib = vdev.pin_nib(pin.nib());
-    let pinned = match pin.pinned(h_nib.is_ok()) {
+    let nib = vdev.pin_nib(pin.nib());
+    let pinned = match pin.pinned(nib.is_ok()) {
         Ok(p) => p,
-        Err(r) => return refuse(vdev, r),
+        Err(r) => return refuse(r, nib.ok()),
     };
-    let h_nib = h_nib.unwrap_or(0);
+    let Ok(nib) = nib else {
+        // `pinned` says the pin succeeded.
+        return QueueStatus::from_rc(RC_INVALID_ADDRESS);
+    };
     let pinned = if vcpu.is_protected() {
-        match pinned.shared(nib_shared(h_nib)) {
+        match pinned.shared(nib.is_shared()) {
             Ok(p) => p,
-            Err(r) => return refuse(vdev, r),
+            Err(r) => return refuse(r, Some(nib)),
         }
     } else {
         pinned
     };
     let reg = match pinned.registered(kvm.gisc_register(pinned.isc()).ok()) {
         Ok(reg) => reg,
-        Err(r) => return refuse(vdev, r),
+        Err(r) => return refuse(r, Some(nib)),
     };
-    let gisc = reg.binding().isc;
-    let status = QueueStatus(kvm.aqic_enable(q.qid(), gisc, reg.host_isc(), h_nib));
-    let out = reg.after_aqic(status, vfio.irq(q));
+    let new = reg.binding();
+    // The queue's current interruptions go into the request: AQIC
+    // replacing them releases their NIB.
+    let old = vfio.take_irq(q);
+    let old_binding = old.as_ref().map(|o| o.binding);
+    let aqic = kvm.aqic_enable(
+        q.qid(),
+        new.isc,
+        reg.host_isc(),
+        nib,
+        old.map(|o| o.enabled),
+    );
+    let status = QueueStatus(aqic.status);
+    let out = reg.after_aqic(status, old_binding);
+    // Not replaced: the old record goes back (room was reserved above).
+    if let (Some(binding), Some(enabled)) = (old_binding, aqic.prev) {
+        vfio.record(QueueIrq {
+            q,
+            binding,
+            enabled,
+        });
+    }
     if out.disable {
         pr_warn!(
             "vfio_ap_irq_enable: apqn {:04x}: response: {:02x}\n",
@@ -237,18 +272,26 @@ fn irq_enable(
             status.response_code()
         );
         // Releases the old binding too.
-        irq_disable(q, vdev, vfio);
+        irq_disable(q, vfio);
     } else if let Some(old) = out.release_old {
-        vfio.release_binding(vdev, old);
+        match vfio.take_irq(q) {
+            Some(irq) => vfio.release(irq),
+            // AQIC released its NIB already.
+            None => vfio.unregister_isc(old.isc),
+        }
     }
-    if let Some(new) = out.release_new {
-        vfio.release_binding(vdev, new);
-    }
-    if let Err(b) = vfio.record_irq(q, out.saved) {
-        // Not reached (room was reserved above); never keep an
-        // unrecorded binding.
-        irq_disable(q, vdev, vfio);
-        vfio.release_binding(vdev, b);
+    if let Some(b) = out.release_new {
+        vfio.unregister_isc(b.isc);
+        drop(aqic.unused);
+        drop(aqic.enabled);
+    } else if let (Some(binding), Some(enabled)) = (out.saved, aqic.enabled) {
+        // INVARIANT: Routed here only with a guest attached, so
+        // `vfio.kvm` is set while the binding is recorded.
+        vfio.record(QueueIrq {
+            q,
+            binding,
+            enabled,
+        });
     }
     out.status
 }
@@ -272,7 +315,7 @@ impl PqapHandler for VfioApDevice {
             PqapRoute::Userspace => return Err(EOPNOTSUPP),
             PqapRoute::Reply(status) => status,
             PqapRoute::Enable(req) => irq_enable(vcpu, vdev, vfio, &req),
-            PqapRoute::Disable(req) => irq_disable(req.apqn, vdev, vfio),
+            PqapRoute::Disable(req) => irq_disable(req.apqn, vfio),
         };
         vcpu.set_gr1(status.gr1());
         Ok(())
@@ -339,7 +382,7 @@ pub(crate) struct VfioApDevice;
 
 /// Writes what `act` says into the guest's CRYCB (with `kvm->lock` held)
 /// and signals user space if it says so.
-fn apply(act: GuestAction, kvm: &KvmGuard<'_>, vfio: &VfioState) {
+pub(crate) fn apply(act: GuestAction, kvm: &KvmGuard<'_>, vfio: &VfioState) {
     match act.crycb {
         CrycbWrite::Keep => {}
         CrycbWrite::Set(apcb) => set_guest_apcb(kvm, &apcb),
@@ -373,7 +416,8 @@ impl VfioOps for VfioApDevice {
             let mut mdevs = state::lock_mdevs();
             let data = me.data.as_mut(&mut mdevs);
             data.kvm_attached = true;
-            // For `dma_unmap`, which may take only the mdevs lock.
+            // For the paths that hold only the mdevs lock (PQAP,
+            // `dma_unmap`, reset ioctl).
             data.vfio.kvm = Some(kvm_guard.kvm().clone());
             apply(crycb::on_open(data.model.shadow()), kvm_guard, &data.vfio);
         });
@@ -387,11 +431,13 @@ impl VfioOps for VfioApDevice {
         }
     }
 
-    fn close_device(vdev: &VfioDevice, me: ArcBorrow<'_, MdevEntry>) {
+    fn close_device(_vdev: &VfioDevice, me: ArcBorrow<'_, MdevEntry>) {
         let mut guests = state::lock_guests();
         let release = |data: &mut MdevData| {
             data.kvm_attached = false;
             // Not the last reference: the attachment still holds one.
+            // INVARIANT: Every binding was released before (with a guest)
+            // or none was made (without one).
             data.vfio.kvm = None;
             // Upstream keeps the eventfds until the mdev is removed and
             // never puts them; whoever opens next sets their own.
@@ -411,7 +457,7 @@ impl VfioOps for VfioApDevice {
                 let data = me.data.as_mut(&mut mdevs);
                 // The resets turned the interruptions off; what they held
                 // goes now, while the device is still open.
-                data.vfio.release_all_irqs(vdev);
+                data.vfio.release_all_irqs();
                 release(data);
             }),
             None => release(me.data.as_mut(&mut state::lock_mdevs())),
@@ -422,7 +468,7 @@ impl VfioOps for VfioApDevice {
     }
 
     fn ioctl(
-        vdev: &VfioDevice,
+        _vdev: &VfioDevice,
         me: ArcBorrow<'_, MdevEntry>,
         cmd: u32,
         arg: usize,
@@ -441,7 +487,7 @@ impl VfioOps for VfioApDevice {
                 let linked = me.data.as_ref(&mdevs).model.linked_queues();
                 let result = state::reset_queues(&mut mdevs, &linked);
                 // The resets turned the queues' interruptions off.
-                me.data.as_mut(&mut mdevs).vfio.release_irqs(vdev, &linked);
+                me.data.as_mut(&mut mdevs).vfio.release_irqs(&linked);
                 result?;
             }
         }
@@ -476,7 +522,7 @@ impl VfioOps for VfioApDevice {
         }
     }
 
-    fn dma_unmap(vdev: &VfioDevice, me: ArcBorrow<'_, MdevEntry>, iova: u64, length: u64) {
+    fn dma_unmap(_vdev: &VfioDevice, me: ArcBorrow<'_, MdevEntry>, iova: u64, length: u64) {
         // Upstream takes only the mdevs lock here (the VFIO core calls in
         // with its own locks held).
         let mut mdevs = state::lock_mdevs();
@@ -485,10 +531,10 @@ impl VfioOps for VfioApDevice {
         while let Some(q) = vfio
             .irqs
             .iter()
-            .find(|(_, b)| b.unmapped_by(iova, length))
-            .map(|(q, _)| *q)
+            .find(|i| i.binding.unmapped_by(iova, length))
+            .map(|i| i.q)
         {
-            irq_disable(q, vdev, vfio);
+            irq_disable(q, vfio);
         }
     }
 }

@@ -458,6 +458,38 @@ mod tests {
     }
 
     #[test]
+    fn only_a_performed_aqic_keeps_the_new_nib() {
+        // The driver's AQIC abstraction hands back enabled interruptions
+        // (which own the new pinned NIB) exactly for response code 0, and
+        // the unused NIB otherwise: the model must save the new binding
+        // exactly then and release it in every other case, so that no pin
+        // is kept unrecorded or recorded without its interruptions.
+        let old = IrqBinding {
+            nib: 0x1000,
+            isc: 2,
+        };
+        let reg = begin_enable(&enable_req(3), true, true)
+            .unwrap()
+            .pinned(true)
+            .unwrap()
+            .registered(Some(6))
+            .unwrap();
+        let new = reg.binding();
+        for rc in 0..=u8::MAX {
+            for prev in [None, Some(old)] {
+                let out = reg.after_aqic(QueueStatus::from_rc(rc), prev);
+                assert_eq!(out.saved == Some(new), rc == 0, "rc {rc:#04x}");
+                assert_eq!(out.release_new == Some(new), rc != 0, "rc {rc:#04x}");
+                // The old binding is released (with or without a disable)
+                // unless AQIC left it in place (07).
+                let kept = out.saved == prev && prev.is_some();
+                assert_eq!(kept, rc == 0x07 && prev.is_some(), "rc {rc:#04x}");
+                assert_eq!(out.release_old.is_some(), prev.is_some() && !kept);
+            }
+        }
+    }
+
+    #[test]
     fn unmapping_releases_only_the_nibs_in_range() {
         let b = IrqBinding {
             nib: 0x2000,
