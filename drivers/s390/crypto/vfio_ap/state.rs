@@ -123,6 +123,9 @@ pub(crate) struct MdevData {
     /// Whether a KVM guest is attached (upstream `matrix_mdev->kvm != NULL`
     /// as seen under `mdevs_lock`).
     pub(crate) kvm_attached: bool,
+    /// Whether the attached guest was asked to release the device (the
+    /// vfio `request` callback) and has not closed it yet.
+    pub(crate) removal_requested: bool,
     /// The VFIO interrupts (eventfds) of the mdev.
     pub(crate) vfio: crate::vfio_dev::VfioState,
 }
@@ -155,6 +158,7 @@ impl MdevEntry {
                 data: GlobalLockedBy::new(MdevData {
                     model,
                     kvm_attached: false,
+                    removal_requested: false,
                     vfio: crate::vfio_dev::VfioState::new(),
                 }),
                 guest: GlobalLockedBy::new(MdevGuest { kvm: None }),
@@ -264,7 +268,7 @@ pub(crate) fn execute_plan_for_guest(
     mdevs: &mut GlobalGuard<MDEVS_LOCK>,
 ) {
     if let Some(g) = kvm {
-        let act = crycb::on_plan(plan, true);
+        let act = crycb::on_plan(plan, true, entry.data.as_ref(mdevs).removal_requested);
         crate::vfio_dev::apply(act, g, &entry.data.as_ref(mdevs).vfio);
     }
     // A failed reset is not the caller's error, as upstream.

@@ -416,6 +416,7 @@ impl VfioOps for VfioApDevice {
             let mut mdevs = state::lock_mdevs();
             let data = me.data.as_mut(&mut mdevs);
             data.kvm_attached = true;
+            data.removal_requested = false;
             // For the paths that hold only the mdevs lock (PQAP,
             // `dma_unmap`, reset ioctl).
             data.vfio.kvm = Some(kvm_guard.kvm().clone());
@@ -435,6 +436,7 @@ impl VfioOps for VfioApDevice {
         let mut guests = state::lock_guests();
         let release = |data: &mut MdevData| {
             data.kvm_attached = false;
+            data.removal_requested = false;
             // Not the last reference: the attachment still holds one.
             // INVARIANT: Every binding was released before (with a guest)
             // or none was made (without one).
@@ -499,12 +501,13 @@ impl VfioOps for VfioApDevice {
         // Upstream's order: guests lock, the guest's `kvm->lock`, mdevs.
         let guests = state::lock_guests();
         let kvm_guard = me.guest.as_ref(&guests).kvm.as_ref().map(|a| a.lock());
-        let mdevs = state::lock_mdevs();
-        let data = me.data.as_ref(&mdevs);
-        let vfio = &data.vfio;
+        let mut mdevs = state::lock_mdevs();
+        let data = me.data.as_mut(&mut mdevs);
         if let Some(g) = &kvm_guard {
-            apply(crycb::on_request(data.kvm_attached), g, vfio);
+            apply(crycb::on_request(data.kvm_attached), g, &data.vfio);
+            data.removal_requested = data.kvm_attached;
         }
+        let vfio = &data.vfio;
         match crycb::request_notice(count, vfio.req_trigger.is_some()) {
             RequestNotice::Relay { log } => {
                 if log {

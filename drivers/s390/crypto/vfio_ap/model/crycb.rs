@@ -93,8 +93,14 @@ pub const fn on_request(guest_attached: bool) -> GuestAction {
 }
 
 /// The guest-facing part of executing a [`Plan`].
-pub const fn on_plan(plan: &Plan, guest_attached: bool) -> GuestAction {
-    if !guest_attached || !plan.update_guest {
+///
+/// After a removal request (`removal_requested`) the guest keeps the empty
+/// APCB the request gave it until the device is closed. Upstream writes
+/// the shadow again, so an assignment made while the removal waits for
+/// user space plugs queues back into a guest that is being asked to let
+/// the device go.
+pub const fn on_plan(plan: &Plan, guest_attached: bool, removal_requested: bool) -> GuestAction {
+    if !guest_attached || removal_requested || !plan.update_guest {
         return GuestAction::NONE;
     }
     GuestAction {
@@ -199,10 +205,12 @@ mod tests {
     fn plans_update_only_attached_guests_that_changed() {
         // H11: an unchanged shadow means no SET CRYCB and no signal.
         let same = Plan::unchanged(&a());
-        assert_eq!(on_plan(&same, true), GuestAction::NONE);
+        assert_eq!(on_plan(&same, true, false), GuestAction::NONE);
         let changed = Plan::new(Apcb::EMPTY, a(), ResetSet::EMPTY);
-        assert_eq!(on_plan(&changed, false), GuestAction::NONE);
-        let act = on_plan(&changed, true);
+        assert_eq!(on_plan(&changed, false, false), GuestAction::NONE);
+        // After a removal request the guest's APCB stays cleared.
+        assert_eq!(on_plan(&changed, true, true), GuestAction::NONE);
+        let act = on_plan(&changed, true, false);
         assert_eq!(act.crycb, CrycbWrite::Set(a()));
         assert!(act.signal_cfg_chg);
     }
