@@ -192,6 +192,7 @@ impl Queue {
     /// `ptr` is a valid AP queue device for `'a`.
     unsafe fn from_raw<'a>(ptr: *mut ffi::ApDevice) -> &'a Self {
         // CAST: `Queue` is `repr(transparent)` over the opaque device.
+        // INVARIANT: An AP queue device valid for `'a` (caller's promise).
         // SAFETY: Valid for `'a` by the caller's promise.
         unsafe { &*ptr.cast::<Self>() }
     }
@@ -382,6 +383,11 @@ impl Drop for Registration {
 /// on them. Released on drop.
 ///
 /// Lock order: before vfio_ap's own locks.
+///
+/// # Invariants
+///
+/// The task that created the guard holds `ap_attr_mutex` until the guard
+/// is dropped.
 pub(crate) struct AttrMutexGuard {
     // A mutex must be released by the task that took it.
     _not_send: PhantomData<*mut ()>,
@@ -391,6 +397,7 @@ pub(crate) struct AttrMutexGuard {
 pub(crate) fn lock_attr_mutex() -> AttrMutexGuard {
     // SAFETY: Locks an initialised, exported mutex; the guard unlocks it.
     unsafe { ffi::vfio_ap_helper_attr_mutex_lock() };
+    // INVARIANT: Locked just above by this task; the guard is not `Send`.
     AttrMutexGuard {
         _not_send: PhantomData,
     }
@@ -398,7 +405,7 @@ pub(crate) fn lock_attr_mutex() -> AttrMutexGuard {
 
 impl Drop for AttrMutexGuard {
     fn drop(&mut self) {
-        // SAFETY: The guard's existence means this task holds the mutex.
+        // SAFETY: By the type invariant this task holds the mutex.
         unsafe { ffi::vfio_ap_helper_attr_mutex_unlock() };
     }
 }

@@ -79,24 +79,31 @@ impl Area {
     #[allow(dead_code)]
     /// Records a sprintf entry at `level` with up to three integer
     /// arguments. The format must be a static C string (the area stores the
-    /// pointer and formats only when read) with integer conversions only;
-    /// other formats are dropped.
+    /// pointer and formats only when read) with integer conversions only and
+    /// at most three `%` characters in all; other formats are dropped.
     pub(crate) fn event(&self, level: i32, fmt: &'static CStr, a: c_long, b: c_long, c: c_long) {
         if !integer_format(fmt.to_bytes()) {
             return;
         }
         // SAFETY: The area is registered (type invariant); `fmt` is static
-        // and, as checked above, has at most three conversions, all of
-        // integers, which `long` arguments satisfy.
+        // and, as checked above, has at most three `%` characters (s390dbf
+        // takes one `long` argument per `%`, and three are passed) and only
+        // integer conversions, which `long` arguments satisfy.
         unsafe {
             ffi::vfio_ap_helper_dbf_event3(self.id.as_ptr(), level, fmt.as_char_ptr(), a, b, c)
         };
     }
 }
 
-/// Whether `fmt` has at most three conversions, each of an integer
-/// (`d`, `i`, `u`, `x`, `X`, `o`, `c` with flags, width and `l`/`h`).
+/// Whether `fmt` has at most three `%` characters and each conversion is of
+/// an integer (`d`, `i`, `u`, `x`, `X`, `o`, `c` with flags, width and
+/// `l`/`h`).
+///
+/// s390dbf counts every `%`, `%%` included, as one argument to fetch.
 fn integer_format(fmt: &[u8]) -> bool {
+    if fmt.iter().filter(|&&b| b == b'%').count() > 3 {
+        return false;
+    }
     let mut n = 0;
     let mut i = 0;
     while i < fmt.len() {
