@@ -31,5 +31,7 @@ pub mod plan;
 pub mod reset;
 pub mod response;
 pub mod status;
+#[cfg(test)]
+mod testutil;
 pub mod validate;
 pub mod vfio;

@@ -78,31 +78,11 @@ pub fn guest_apcb(assigned: &Apcb, host: &HostState) -> Apcb {
 mod tests {
     use super::*;
     use crate::model::apqn::Apqn;
-    use crate::model::host::{ApConfig, DefaultMasks};
     use crate::model::response::{RC_CHECKSTOPPED, RC_DECONFIGURED, RC_Q_NOT_AVAIL};
+    use crate::model::testutil::{apcb, bound_host, config};
 
     fn host(apm: &[u8], aqm: &[u8], adm: &[u8]) -> HostState {
-        let cfg = ApConfig {
-            apxa: true,
-            na: 255,
-            nd: 255,
-            apm: Mask::from_ids(apm),
-            aqm: Mask::from_ids(aqm),
-            adm: Mask::from_ids(adm),
-        };
-        let mut h = HostState::new(cfg, DefaultMasks::NONE);
-        for q in cfg.masks().queues() {
-            h.bind(q);
-        }
-        h
-    }
-
-    fn apcb(apm: &[u8], aqm: &[u8], adm: &[u8]) -> Apcb {
-        Apcb::new(
-            Mask::from_ids(apm),
-            Mask::from_ids(aqm),
-            Mask::from_ids(adm),
-        )
+        bound_host(config(apm, aqm, adm))
     }
 
     #[test]

@@ -126,6 +126,7 @@ pub fn format_bus_mask(mask: &Mask, buf: &mut [u8]) -> usize {
 mod tests {
     use super::*;
     use crate::model::parse::parse_ap_config;
+    use crate::model::testutil::apcb;
     use std::string::String;
     use std::vec;
 
@@ -133,14 +134,6 @@ mod tests {
         let mut page = vec![0xaau8; SYSFS_PAGE_SIZE];
         let n = f(&mut page);
         String::from_utf8(page[..n].to_vec()).unwrap()
-    }
-
-    fn apcb(apm: &[u8], aqm: &[u8], adm: &[u8]) -> Apcb {
-        Apcb::new(
-            Mask::from_ids(apm),
-            Mask::from_ids(aqm),
-            Mask::from_ids(adm),
-        )
     }
 
     #[test]

@@ -199,44 +199,20 @@ impl Mdev {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::host::DefaultMasks;
+    use crate::model::testutil::{apcb, bound_host, config};
     use std::vec::Vec;
-
-    fn config(apm: &[u8], aqm: &[u8], adm: &[u8]) -> ApConfig {
-        ApConfig {
-            apxa: true,
-            na: 255,
-            nd: 255,
-            apm: Mask::from_ids(apm),
-            aqm: Mask::from_ids(aqm),
-            adm: Mask::from_ids(adm),
-        }
-    }
-
-    /// All configured queues bound to vfio_ap.
-    fn host(cfg: ApConfig) -> HostState {
-        let mut h = HostState::new(cfg, DefaultMasks::NONE);
-        for q in cfg.masks().queues() {
-            h.bind(q);
-        }
-        h
-    }
 
     fn mdev(h: &HostState, apm: &[u8], aqm: &[u8], adm: &[u8]) -> Mdev {
         let mut m = Mdev::new(h);
-        let a = Apcb::new(
-            Mask::from_ids(apm),
-            Mask::from_ids(aqm),
-            Mask::from_ids(adm),
-        );
-        m.set_ap_config(&a, h, h, [&Apcb::EMPTY; 0]).unwrap();
+        m.set_ap_config(&apcb(apm, aqm, adm), h, h, [&Apcb::EMPTY; 0])
+            .unwrap();
         m
     }
 
     #[test]
     fn probe_of_the_last_missing_queue_plugs_the_adapter() {
         // H2/E6.
-        let mut h = host(config(&[5, 6], &[4, 0xab], &[]));
+        let mut h = bound_host(config(&[5, 6], &[4, 0xab], &[]));
         h.unbind(Apqn::new(6, 0xab));
         let mut m = mdev(&h, &[5, 6], &[4, 0xab], &[]);
         assert_eq!(m.shadow().apm, Mask::from_ids(&[5]));
@@ -249,7 +225,7 @@ mod tests {
     #[test]
     fn removing_a_guest_queue_unplugs_its_adapter() {
         // H1: unbind 05.0004: adapter 5 leaves, 05.0004 and 05.00ab reset.
-        let mut h = host(config(&[5, 6], &[4, 0xab], &[]));
+        let mut h = bound_host(config(&[5, 6], &[4, 0xab], &[]));
         let mut m = mdev(&h, &[5, 6], &[4, 0xab], &[]);
         let q = Apqn::new(5, 4);
         let r = remove_queue(Some(&mut m), q, &h);
@@ -272,7 +248,7 @@ mod tests {
 
     #[test]
     fn removing_other_queues() {
-        let h = host(config(&[5], &[4], &[]));
+        let h = bound_host(config(&[5], &[4], &[]));
         // Held, but not in the guest because its adapter is not
         // configured; then queues no mdev holds.
         let mut m = mdev(&h, &[7], &[4], &[]);
@@ -293,7 +269,7 @@ mod tests {
 
     #[test]
     fn owner_lookup() {
-        let h = host(config(&[1, 2], &[1], &[]));
+        let h = bound_host(config(&[1, 2], &[1], &[]));
         let a = mdev(&h, &[1], &[1], &[]);
         let b = mdev(&h, &[2], &[1], &[]);
         let mdevs = [a, b];
@@ -305,7 +281,7 @@ mod tests {
     fn config_removal_unplugs_without_resets() {
         // H3/H6/H8: adapter A (the only one) and control domain c leave.
         let prev = config(&[0xa], &[1], &[3]);
-        let mut h = host(prev);
+        let mut h = bound_host(prev);
         let mut m = mdev(&h, &[0xa], &[1], &[3]);
         assert_eq!(
             *m.shadow(),
@@ -338,7 +314,7 @@ mod tests {
     fn config_removal_only_touches_mdevs_that_have_it() {
         // H7: two mdevs, only U1's adapter leaves.
         let prev = config(&[0xa, 0xb], &[1], &[]);
-        let h = host(prev);
+        let h = bound_host(prev);
         let mut u1 = mdev(&h, &[0xa], &[1], &[]);
         let mut u2 = mdev(&h, &[0xb], &[1], &[]);
         let d = ConfigDelta::between(&prev, &config(&[0xb], &[1], &[]));
@@ -351,7 +327,7 @@ mod tests {
         // H4: A comes back; its queue is probed during the scan; the guest
         // is updated once, at scan completion.
         let prev = config(&[], &[1], &[]);
-        let mut h = host(prev);
+        let mut h = bound_host(prev);
         let mut m = mdev(&h, &[0xa], &[1], &[]);
         assert!(m.shadow().apm.is_empty());
         let cur = config(&[0xa], &[1], &[]);
@@ -377,7 +353,7 @@ mod tests {
     fn control_domain_addition_alone() {
         // H5: the assigned control domain c joins the host's ADM.
         let prev = config(&[1], &[1], &[]);
-        let mut h = host(prev);
+        let mut h = bound_host(prev);
         let mut m = mdev(&h, &[1], &[1], &[0xc]);
         assert!(m.shadow().adm.is_empty());
         let cur = config(&[1], &[1], &[0xc]);
@@ -400,7 +376,7 @@ mod tests {
         // H10.
         let prev = config(&[], &[], &[]);
         let cur = config(&[0xa, 0xb], &[1], &[]);
-        let h = host(prev);
+        let h = bound_host(prev);
         let mut m = mdev(&h, &[0xa, 0xb], &[1], &[]);
         let mut d = ConfigDelta::between(&prev, &cur);
         let checked: Vec<Apqn> = d.type_check_queues().collect();
@@ -431,7 +407,7 @@ mod tests {
         // A domain joins; adapter 1's queue in it is not bound, so adapter
         // 1 leaves the guest and its queues there are reset.
         let prev = config(&[1], &[1], &[]);
-        let mut h = host(prev);
+        let mut h = bound_host(prev);
         let mut m = mdev(&h, &[1], &[1, 2], &[]);
         let cur = config(&[1], &[1, 2], &[]);
         let d = ConfigDelta::between(&prev, &cur);
