@@ -319,6 +319,16 @@ mod tests {
         AqicRequest::from_regs(0xabcd_0000_0000_0504, GR1_IR | u64::from(isc), NIB)
     }
 
+    /// An enable of guest ISC 3 that got its NIB pinned and host ISC 6.
+    fn registered_enable() -> Registered {
+        begin_enable(&enable_req(3), true, true)
+            .unwrap()
+            .pinned(true)
+            .unwrap()
+            .registered(Some(6))
+            .unwrap()
+    }
+
     #[test]
     fn registers_decode() {
         let r = enable_req(3);
@@ -425,12 +435,7 @@ mod tests {
             isc: 2,
         };
         let new = IrqBinding { nib: NIB, isc: 3 };
-        let reg = begin_enable(&enable_req(3), true, true)
-            .unwrap()
-            .pinned(true)
-            .unwrap()
-            .registered(Some(6))
-            .unwrap();
+        let reg = registered_enable();
         assert_eq!(reg.host_isc(), 6);
         assert_eq!(reg.binding(), new);
         // J5: success replaces the old binding.
@@ -468,12 +473,7 @@ mod tests {
             nib: 0x1000,
             isc: 2,
         };
-        let reg = begin_enable(&enable_req(3), true, true)
-            .unwrap()
-            .pinned(true)
-            .unwrap()
-            .registered(Some(6))
-            .unwrap();
+        let reg = registered_enable();
         let new = reg.binding();
         for rc in 0..=u8::MAX {
             for prev in [None, Some(old)] {
