@@ -75,7 +75,7 @@ impl Area {
     }
 
     // The driver's only entries are warnings of the PQAP(AQIC) interception,
-    // which comes with the KVM side (issue 7).
+    // which comes with the KVM side.
     #[allow(dead_code)]
     /// Records a sprintf entry at `level` with up to three integer
     /// arguments. The format must be a static C string (the area stores the

@@ -221,7 +221,7 @@ mod tests {
         let empty = show(|b| format_ap_config(&Apcb::EMPTY, b));
         assert_eq!(empty, std::format!("0x{z},0x{z},0x{z}\n", z = zeros));
         assert_eq!(empty.len(), AP_CONFIG_SHOW_LEN);
-        // F1/F3: the text parses back to the same masks.
+        // The text parses back to the same masks.
         let a = apcb(&[5, 6], &[4, 0xab], &[4]);
         let text = show(|b| format_ap_config(&a, b));
         assert_eq!(text.len(), AP_CONFIG_SHOW_LEN);

@@ -746,7 +746,8 @@ mod tests {
 
     #[test]
     fn ap_config_replaces_everything_atomically() {
-        // F2, F3, F13.
+        // One write replaces adapters, domains and control domains; the
+        // text a read shows is a write that changes nothing.
         let h = host();
         let mut m = Mdev::new(&h);
         let text = std::format!(
@@ -773,7 +774,9 @@ mod tests {
 
     #[test]
     fn ap_config_errors_leave_the_mdev_unchanged() {
-        // F6, F9, F10, F11, F12.
+        // Each refused write (short or malformed text, queues another mdev
+        // holds, queues of the default pool, IDs above the host's limits)
+        // leaves the mdev as it was.
         let h = host();
         let mut other = Mdev::new(&h);
         other
@@ -817,7 +820,7 @@ mod tests {
             n.set_ap_config(&adm255, &small, &small, none()),
             Err(Error::NoDev)
         );
-        // F12: an out-of-range adapter with a reserved domain is
+        // An out-of-range adapter with a reserved domain is
         // EADDRNOTAVAIL, because ownership is checked first.
         let boot = HostState::new(ApConfig::EMPTY, DefaultMasks::BOOT);
         let mut b = Mdev::new(&boot);
@@ -872,7 +875,7 @@ mod tests {
 
     #[test]
     fn ap_config_clear_all() {
-        // F7: ",\n" unassigns everything and resets the guest's queues.
+        // ",\n" unassigns everything and resets the guest's queues.
         let h = host();
         let mut m = Mdev::new(&h);
         m.write_ap_config(b"0xc0,0xc0,0x80\n", &h, &h, none())

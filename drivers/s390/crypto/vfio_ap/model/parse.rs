@@ -296,7 +296,7 @@ mod tests {
 
     #[test]
     fn hex_to_mask_is_left_aligned() {
-        // F4: 0x8 is id 0, 0x1 id 3, 0x4 id 1.
+        // Left-aligned: 0x8 is id 0, 0x1 id 3, 0x4 id 1.
         assert_eq!(hex_to_mask(b"0x8"), Ok(Mask::from_ids(&[0])));
         assert_eq!(hex_to_mask(b"0x1"), Ok(Mask::from_ids(&[3])));
         assert_eq!(hex_to_mask(b"x4"), Ok(Mask::from_ids(&[1])));
@@ -338,17 +338,17 @@ mod tests {
                 Mask::from_ids(&[0])
             )
         );
-        // F4 second example.
+        // Left-aligned in a whole ap_config text too.
         let a = parse_ap_config(b"x4,,0x1\n").unwrap();
         assert_eq!(
             a,
             Apcb::new(Mask::from_ids(&[1]), Mask::EMPTY, Mask::from_ids(&[3]))
         );
-        // F5: newline as a separator.
+        // A newline separates fields as a comma does.
         let a = parse_ap_config(b"0x80\n0x80\n0x80").unwrap();
         assert_eq!(a.apm, Mask::from_ids(&[0]));
         assert_eq!(a.adm, Mask::from_ids(&[0]));
-        // F7: ",\n" is three empty fields.
+        // ",\n" is three empty fields.
         assert_eq!(parse_ap_config(b",\n"), Ok(Apcb::EMPTY));
         // The trailing newline of `echo` is a separator too, so two fields
         // and a newline are three fields, the last one empty.
@@ -360,7 +360,7 @@ mod tests {
                 Mask::EMPTY
             ))
         );
-        // F8: a fourth field is ignored, whatever it holds.
+        // A fourth field is ignored, whatever it holds.
         assert_eq!(
             parse_ap_config(b"0x80,0x80,0x80,junk\n").map(|a| a.aqm),
             Ok(Mask::from_ids(&[0]))
@@ -397,7 +397,7 @@ mod tests {
         );
         assert_eq!(full.len(), AP_CONFIG_STRLEN);
         assert_eq!(AP_CONFIG_STRLEN, 201);
-        // F14: a long write is cut to 201 bytes before it is parsed, so
+        // A long write is cut to 201 bytes before it is parsed, so
         // anything past the canonical text is never seen.
         let mut long = full.clone().into_bytes();
         long.extend(core::iter::repeat_n(b'!', 4000));
