@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The worked examples of Documentation/arch/s390/vfio-ap.rst and the
+//! The worked examples of Documentation/s390/vfio-ap.rst and the
 //! acceptance scenarios of the AP bus mask interplay, run end to end
 //! through the simulated host.
 

@@ -5,7 +5,7 @@
 # The emulated host AP configuration the suite expects is in qemu.args:
 #   adapters 05 and 06 (type 11, CEX5), usage and control domains 0x04,
 #   0x47, 0xab, 0xff: the host of the worked example in
-#   Documentation/arch/s390/vfio-ap.rst; largest IDs 63 (adapters) and 255
+#   Documentation/s390/vfio-ap.rst; largest IDs 63 (adapters) and 255
 #   (domains). The dynamic tests add adapter 07 and domain 0x0c through QMP
 #   (and take them out again).
 # Every script starts from: module not loaded, masks all ones, that

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The worked example of Documentation/arch/s390/vfio-ap.rst end to end:
+# The worked example of Documentation/s390/vfio-ap.rst end to end:
 # queues 05.0004, 05.0047, 05.00ab, 05.00ff, 06.0004, 06.0047, 06.00ab,
 # 06.00ff secured for vfio_ap and split between three guests' mdevs
 #   Guest1: adapters 05, 06, domains 0x04, 0xab

@@ -184,8 +184,8 @@ impl Guests {
         self.mdevs.remove(i).ok()
     }
 
-    /// The mdevs in upstream's `mdev_list` order, newest first (it adds at
-    /// the head): checks that stop at the first conflicting mdev name the
+    /// The mdevs in the order upstream keeps them, newest first (it adds
+    /// at the head): checks that stop at the first conflicting mdev name the
     /// same one.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<MdevEntry>> {
         self.mdevs.iter().rev()

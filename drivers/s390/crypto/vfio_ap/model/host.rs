@@ -310,7 +310,7 @@ mod tests {
 
     #[test]
     fn documented_apmask_aqmask_example() {
-        // Documentation/arch/s390/vfio-ap.rst: apmask 0x7d00.., aqmask
+        // The kernel documentation's mask example: apmask 0x7d00.., aqmask
         // 0x8000.. reserve exactly (1,0), (2,0), (3,0), (4,0), (5,0), (7,0).
         let d = DefaultMasks::new(
             Mask::from_words([0x7d00_0000_0000_0000, 0, 0, 0]),
