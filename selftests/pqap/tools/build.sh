@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds what the pqap suite runs in the guest:
+#  - tools/pqap-aqic, a static s390x program without libc (as
+#    ../../vfio_ap/tools/build.sh builds its helpers; CC overrides clang);
+#  - pqap_test.ko, the test-only module of ../module, for the guest kernel
+#    in KDIR (default: the cache's current kernel, as tools/vm/run.py uses),
+#    built in the cache and copied into the suite directory, which the VM
+#    runner puts into the guest's /selftests.
+# Prints nothing on success.
+set -e
+source "$(dirname "$0")/../../../tools/lib.sh"
+here=$VFIO_AP_TOP/selftests/pqap
+
+cd "$here/tools"
+if [ -n "${CC:-}" ]; then
+	cc="$CC"
+else
+	cc="clang$LLVM_SUFFIX --target=s390x-linux-gnu -fuse-ld=lld"
+fi
+for src in *.c; do
+	prog=${src%.c}
+	[ "$prog" -nt "$src" ] && [ "$prog" -nt build.sh ] &&
+		[ "$prog" -nt ../module/pqap_test.h ] && continue
+	$cc -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector \
+		-fno-asynchronous-unwind-tables -O2 -Wall -Werror -o "$prog.tmp" "$src"
+	mv "$prog.tmp" "$prog"
+done
+
+KDIR=${KDIR:-$VFIO_AP_CACHE/kernel/current}
+[ -f "$KDIR/Makefile" ] || die "KDIR=$KDIR is not a configured kernel build tree"
+# Kbuild writes its objects next to the sources: build in a copy, so that
+# only the module lands in the suite directory.
+build=$VFIO_AP_CACHE/build/pqap-test
+mkdir -p "$build"
+cp -p "$here/module/Kbuild" "$here/module/pqap_test.c" "$here/module/pqap_test.h" "$build/"
+make -C "$KDIR" M="$build" ARCH=s390 LLVM="$LLVM_SUFFIX" W=1 modules >"$build/make.log" 2>&1 ||
+	{ cat "$build/make.log" >&2; die "building pqap_test.ko failed"; }
+if grep -E 'warning:|error:' "$build/make.log" >&2; then
+	die "pqap_test.ko: the build has warnings"
+fi
+cp "$build/pqap_test.ko" "$here/pqap_test.ko.tmp"
+mv "$here/pqap_test.ko.tmp" "$here/pqap_test.ko"
