@@ -32,7 +32,7 @@ check_versions() {
 install_bindgen() {
 	[ -x "$BINDGEN_ROOT/bin/bindgen" ] && return 0
 	command -v cargo >/dev/null || die "cargo is needed to build bindgen-cli $BINDGEN_VERSION"
-	log "building bindgen-cli $BINDGEN_VERSION from crates.io"
+	log "building bindgen-cli $BINDGEN_VERSION (cargo install)"
 	mkdir -p "$BINDGEN_ROOT"
 	cargo install -q bindgen-cli --version "$BINDGEN_VERSION" --locked --root "$BINDGEN_ROOT" \
 		>"$BINDGEN_ROOT/install.log" 2>&1 ||

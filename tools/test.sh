@@ -2,26 +2,32 @@
 # SPDX-License-Identifier: GPL-2.0
 # The full test suite: host tests of the core model, then VM tests of the
 # module under QEMU TCG against both our module and the upstream C one.
-# Ends with a line "N passed, N failed"; exits non-zero on any failure.
+# Ends with a line "N passed, N failed, N skipped"; exits non-zero on any
+# failure. Every step counts by its exit status as well as by what it
+# prints: a step that exits non-zero without a counted failure adds one.
 source "$(dirname "$0")/lib.sh"
 cd "$VFIO_AP_TOP"
 
 PASSED=0
 FAILED=0
+SKIPPED=0
+KNOWN_GAPS=0
 FAILURES=()
 RESULTS=$VFIO_AP_CACHE/runs/test-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RESULTS"
 
-count() { # count NAME PASSED FAILED
+count() { # count NAME PASSED FAILED [SKIPPED]
 	PASSED=$((PASSED + $2))
 	FAILED=$((FAILED + $3))
+	SKIPPED=$((SKIPPED + ${4:-0}))
 	[ "$3" -eq 0 ] || FAILURES+=("$1")
 }
 
 finish() {
 	log "results in $RESULTS"
 	for f in "${FAILURES[@]}"; do log "FAILED: $f"; done
-	echo "$PASSED passed, $FAILED failed"
+	[ "$KNOWN_GAPS" -eq 0 ] || log "of the skipped, $KNOWN_GAPS are known gaps (failing # TODO points)"
+	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 	[ "$FAILED" -eq 0 ]
 }
 trap 'rc=$?; [ $rc -eq 0 ] || { FAILED=$((FAILED + 1)); FAILURES+=("aborted (exit $rc)"); finish; }' EXIT
@@ -36,13 +42,49 @@ KDIR=$KDIR "$VFIO_AP_TOP/tools/build-module.sh" >/dev/null 2>"$RESULTS/module-bu
 log "built vfio_ap.ko against $KDIR"
 
 # --- Host tests of the core model.
+# cargo_count NAME LOG STATUS: counts a cargo test log. Ignored tests are
+# skipped; a test binary that started but printed no "test result:" line
+# died (abort, signal, exit from a test) and is a failure; a non-zero exit
+# status with no failure counted (a build error, ...) is one failure.
+cargo_count() {
+	local name=$1 log=$2 rc=$3 p f s died
+	p=$(grep -E '^test result:' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+	f=$(grep -E '^test result:' "$log" | grep -oE '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+	s=$(grep -E '^test result:' "$log" | grep -oE '[0-9]+ ignored' | awk '{s+=$1} END {print s+0}')
+	died=$(awk '/^ *(Running|Doc-tests) / { if (run != "") print run; run = $0; next }
+		/^test result:/ { run = "" }
+		END { if (run != "") print run }' "$log")
+	if [ -n "$died" ]; then
+		log "$name: test binaries that died without a result:"
+		printf '%s\n' "$died" >&2
+		f=$((f + $(printf '%s\n' "$died" | wc -l)))
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		log "$name: exited $rc with no failing test counted"
+		f=1
+	fi
+	count "$name" "$p" "$f" "$s"
+}
 if [ -f Cargo.toml ]; then
 	log "cargo test (core model)"
-	cargo test --locked 2>&1 | tee "$RESULTS/cargo-test.log" >&2 || true
-	p=$(grep -E '^test result:' "$RESULTS/cargo-test.log" | awk '{s+=$4} END {print s+0}')
-	f=$(grep -E '^test result:' "$RESULTS/cargo-test.log" | awk '{s+=$6} END {print s+0}')
-	if ! grep -q '^test result:' "$RESULTS/cargo-test.log"; then f=$((f + 1)); fi
-	count "cargo test" "$p" "$f"
+	# --no-fail-fast: a failing test binary must not keep the later ones
+	# from running and being counted.
+	rc=0
+	cargo test --locked --no-fail-fast 2>&1 | tee "$RESULTS/cargo-test.log" >&2 || rc=$?
+	cargo_count "cargo test" "$RESULTS/cargo-test.log" "$rc"
+fi
+# Runner self-test: a test binary that dies (tools/selftest/dying-test)
+# must count as a failure, next to its sibling's one pass.
+rc=0
+(ulimit -c 0 && CARGO_TARGET_DIR=$VFIO_AP_CACHE/selftest-target cargo test --no-fail-fast \
+	--manifest-path tools/selftest/dying-test/Cargo.toml) >"$RESULTS/selftest-dying-test.log" 2>&1 || rc=$?
+r=$(PASSED=0 FAILED=0 SKIPPED=0 FAILURES=() &&
+	cargo_count dying-test "$RESULTS/selftest-dying-test.log" "$rc" 2>/dev/null && echo "$PASSED $FAILED")
+if [ "$r" = "1 1" ]; then
+	count "runner self-test cargo-detects-dying-test-binary" 1 0
+else
+	log "runner self-test cargo-detects-dying-test-binary: counted '$r' (passed failed), want '1 1'"
+	count "runner self-test cargo-detects-dying-test-binary" 0 1
 fi
 
 # --- Lint: rustfmt and clippy clean, on the host crate and on the module
@@ -100,22 +142,40 @@ fi
 QARGS=()
 for a in "${AP_ARGS[@]}"; do QARGS+=("--qemu-arg=$a"); done
 
-# vm_run NAME MODULE ARGS...: one VM boot, its output in $RESULTS/NAME.log
-# and its results in $RESULTS/NAME/ (safe to run in the background).
+# vm_run NAME MODULE ARGS...: one VM boot, its output in $RESULTS/NAME.log,
+# its results in $RESULTS/NAME/ and the runner's exit status in
+# $RESULTS/NAME.rc (safe to run in the background).
 vm_run() {
-	local name=$1 module=$2
+	local name=$1 module=$2 rc=0
 	shift 2
 	python3 tools/vm/run.py --kdir "$KDIR" --qemu "$QEMU" --module "$module" \
-		--out "$RESULTS/$name" "${QARGS[@]}" "$@" >"$RESULTS/$name.log" 2>&1 || true
+		--out "$RESULTS/$name" "${QARGS[@]}" "$@" >"$RESULTS/$name.log" 2>&1 || rc=$?
+	echo "$rc" >"$RESULTS/$name.rc"
 }
 
-# vm_count NAME: counts the TAP results of a finished vm_run.
+# vm_count NAME: counts the TAP results of a finished vm_run: skipped
+# points and known gaps (failing "# TODO" points) as skipped; a run the
+# runner failed, or that exited non-zero, with no failure counted is one.
 vm_count() {
-	local name=$1 out=$RESULTS/$1 p f
-	{ grep -E '^\[vm\]|^not ok|# TODO' "$RESULTS/$name.log" || true; } | tail -n 40 >&2
-	p=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["passed"])' "$out/result.json" 2>/dev/null || echo 0)
-	f=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["failed"] + (0 if r["ok"] or r["failed"] else 1))' "$out/result.json" 2>/dev/null || echo 1)
-	count "vm $name" "$p" "$f"
+	local name=$1 out=$RESULTS/$1 rc r
+	{ grep -E '^\[vm\]|^not ok|# TODO|^Bail out!' "$RESULTS/$name.log" || true; } | tail -n 40 >&2
+	rc=$(cat "$RESULTS/$name.rc" 2>/dev/null || echo missing)
+	r=$(python3 - "$out/result.json" "$rc" <<'PY'
+import json, sys
+try:
+    with open(sys.argv[1]) as f:
+        r = json.load(f)
+    p, f, s, g = r["passed"], r["failed"], r["skipped"], len(r["todo"])
+    if not f and (not r["ok"] or sys.argv[2] != "0"):
+        f = 1
+except (OSError, ValueError, KeyError):
+    p, f, s, g = 0, 1, 0, 0
+print(p, f, s + g, g)
+PY
+) || r="0 1 0 0"
+	KNOWN_GAPS=$((KNOWN_GAPS + ${r##* }))
+	# shellcheck disable=SC2086 # three numbers
+	count "vm $name" ${r% *}
 }
 
 # vm NAME MODULE SCRIPTS...: one VM boot; counts the TAP results.
@@ -124,17 +184,38 @@ vm() {
 	vm_count "$1"
 }
 
-# vm_must_fail NAME SCRIPT: the runner must report this run as failed.
+# vm_must_fail NAME SCRIPT=WHY...: self-tests of the runner: one VM boot
+# (our module) runs the scripts, each of which must make the run fail, and
+# each for its own reason: a problem the runner reports for SCRIPT, or for
+# the run as a whole, must match the extended regular expression WHY (so
+# that a script failing for another reason, a typo say, is not taken as
+# detected).
 vm_must_fail() {
-	local name=$1
+	local name=$1 a scripts=() rc=0 probs
 	shift
-	if python3 tools/vm/run.py --kdir "$KDIR" --qemu "$QEMU" --module ours \
-		--out "$RESULTS/$name" "$@" >"$RESULTS/$name.log" 2>&1; then
+	for a in "$@"; do scripts+=("${a%%=*}"); done
+	python3 tools/vm/run.py --kdir "$KDIR" --qemu "$QEMU" --module ours \
+		--out "$RESULTS/$name" "${QARGS[@]}" "${scripts[@]}" >"$RESULTS/$name.log" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ]; then
 		log "runner self-test $name: the run passed but must fail"
 		count "runner self-test $name" 0 1
-	else
-		count "runner self-test $name" 1 0
+		return
 	fi
+	for a in "$@"; do
+		probs=$(python3 - "$RESULTS/$name/result.json" "${a%%=*}" <<'PY' || true
+import json, sys
+r = json.load(open(sys.argv[1]))
+run = [p for p in r["problems"] if not any(p.startswith(s + ": ") for s in r["scripts"])]
+print("\n".join(r["scripts"][sys.argv[2]]["problems"] + run))
+PY
+)
+		if printf '%s\n' "$probs" | grep -qE -- "${a#*=}"; then
+			count "runner self-test $name ${a%%=*}" 1 0
+		else
+			log "runner self-test $name: ${a%%=*} did not fail with /${a#*=}/ (problems: ${probs:-none})"
+			count "runner self-test $name ${a%%=*}" 0 1
+		fi
+	done
 }
 
 vm harness-ours ours harness/smoke.sh harness/qmp.sh
@@ -145,8 +226,17 @@ QARGS=(--qemu-arg=-cpu --qemu-arg=max,ap=off,apqci=off,apft=off,apqi=off)
 vm harness-noap-ours ours harness/smoke.sh
 vm harness-noap-upstream upstream harness/smoke.sh
 QARGS=("${saved_qargs[@]}")
-vm_must_fail runner-detects-failed-test harness/fail_tap.sh
-vm_must_fail runner-detects-kernel-splat harness/splat.sh
+# The runner must fail a failing test point, a script whose points all
+# skip, a passing point listed as a known gap, and the wrong vfio_ap.ko
+# (the one modprobe resolves, and the one loaded); and, in a run of its
+# own, a kernel backtrace.
+vm_must_fail runner-detects \
+	'harness/fail_tap.sh=^not ok 2 - a deliberately failing test point$' \
+	'harness/all_skip.sh=^every test point skipped$' \
+	'harness/stale_todo.sh=^ok 2 - a listed known gap that passes # TODO' \
+	'harness/wrong_file.sh=^Bail out! modprobe resolves vfio_ap to ours, but the module under test is .upstream.$' \
+	'harness/wrong_module.sh=^Bail out! the loaded vfio_ap is ours, but the module under test is .upstream.$'
+vm_must_fail runner-detects-kernel-splat 'harness/splat.sh=^guest log: '
 
 # transcript_diff NAME UPSTREAM OURS TODO: compares the transcripts of the
 # upstream and our run of a suite, leaving out the lines of test points
@@ -158,7 +248,7 @@ transcript_diff() {
 		count "transcript diff $name" 0 1
 		return
 	fi
-	d=$(python3 - "$up" "$ours" "$todo" <<'PY'
+	if ! d=$(python3 - "$up" "$ours" "$todo" <<'PY'
 import difflib, sys
 up, ours, todo = sys.argv[1:4]
 try:
@@ -179,8 +269,10 @@ def lines(path):
 sys.stdout.writelines(l + "\n" for l in difflib.unified_diff(
     lines(up), lines(ours), "upstream", "ours", lineterm=""))
 PY
-)
-	if [ -n "$d" ]; then
+	); then
+		log "transcript diff $name: the comparison failed"
+		count "transcript diff $name" 0 1
+	elif [ -n "$d" ]; then
 		printf '%s\n' "$d" >"$RESULTS/$name-transcript.diff"
 		log "transcript diff $name: upstream and ours differ ($RESULTS/$name-transcript.diff):"
 		printf '%s\n' "$d" | head -n 60 >&2

@@ -5,11 +5,18 @@
 # Host steps:   host qmp '{"execute": ...}'  (prints the reply's JSON)
 # Transcript:   transcript "line"  (normalized record compared between modules)
 # Module:       load_vfio_ap / unload_vfio_ap load the module under test.
+#               Sourcing this file checks that the vfio_ap.ko modprobe
+#               resolves is the one under test ($VFIO_AP_MODULE, from the
+#               runner's vmtest.module=), and load_vfio_ap checks the loaded
+#               one; a mismatch bails out (a failed run, never a silent one).
 # Names:        TAP_UNIQUE_NAMES=FILE records test names in FILE and fails a
 #               test point whose name was used before (in this VM run).
 # Known gaps:   TODO_LIST=FILE makes ok/check/expect mark the test points
 #               named in FILE (one name a line, '#' comments) with TAP's
-#               "# TODO" directive: reported, not failing the run.
+#               "# TODO" directive: a failing one is reported, not failing
+#               the run; a passing one fails the run (the list is stale).
+# Skips:        skip NAME WHY: TAP's "# SKIP", counted as skipped, never as
+#               passed; a script whose points all skip fails.
 # Checks:       expect NAME GOT WANT (compares, records "NAME :: GOT" in the
 #               transcript); read_attr FILE (content with newlines as \n);
 #               errno_name TEXT (strerror text to EINVAL, ENODEV, ...).
@@ -29,8 +36,9 @@ is_todo() {
 }
 
 # ok STATUS DESCRIPTION: STATUS is a shell exit code (0 = pass).
-# A test point listed in $TODO_LIST gets the "# TODO" directive and never
-# counts as a failure; if it passes, a diag line says so.
+# A test point listed in $TODO_LIST gets the "# TODO" directive: failing,
+# it is a known gap; passing, the runner fails the run until the name is
+# taken off the list.
 ok() {
 	_tap_n=$((_tap_n + 1))
 	if [ -n "$TAP_UNIQUE_NAMES" ]; then
@@ -45,8 +53,8 @@ ok() {
 	fi
 	if is_todo "$2"; then
 		if [ "$1" -eq 0 ]; then
-			echo "ok $_tap_n - $2 # TODO known gap, but it passes now"
-			echo "# TODO test now passes: remove it from $TODO_LIST: $2"
+			echo "ok $_tap_n - $2 # TODO listed as a known gap, but it passes"
+			echo "# stale TODO: remove it from $TODO_LIST: $2"
 		else
 			echo "not ok $_tap_n - $2 # TODO known gap (listed in $TODO_LIST)"
 		fi
@@ -168,10 +176,66 @@ expect() {
 	fi
 }
 
+# bail_out WHY: TAP's bail-out (the runner fails the script), then exit.
+# Goes to the console itself, so that it also works inside $(...) or with
+# the output redirected.
+bail_out() {
+	echo "Bail out! $*" >/dev/console
+	exit 1
+}
+
+# Which vfio_ap.ko is which: ours is built out of tree, so its modinfo has
+# no "intree" tag, the runner installs it under updates/, and the kernel
+# marks it with the O (out-of-tree) taint flag when it loads it. The
+# upstream one is the kernel's own: intree=Y, under kernel/, no O flag.
+
+# vfio_ap_file_identity: the module modprobe would load: ours, upstream,
+# none, or "unknown (...)".
+vfio_ap_file_identity() {
+	_f=$(modinfo -n vfio_ap 2>/dev/null)
+	if [ -z "$_f" ]; then
+		echo none
+		return
+	fi
+	_t=$(modinfo -F intree vfio_ap 2>/dev/null)
+	case "$_t:$_f" in
+	:*/updates/vfio_ap.ko*) echo ours ;;
+	Y:*/kernel/drivers/s390/crypto/vfio_ap.ko*) echo upstream ;;
+	*) echo "unknown (file $_f, intree '$_t')" ;;
+	esac
+}
+
+# vfio_ap_loaded_identity: the loaded module: ours, upstream or none.
+vfio_ap_loaded_identity() {
+	if [ ! -d /sys/module/vfio_ap ]; then
+		echo none
+		return
+	fi
+	case $(cat /sys/module/vfio_ap/taint) in
+	*O*) echo ours ;;
+	*) echo upstream ;;
+	esac
+}
+
+# require_module_under_test: bails out unless modprobe resolves vfio_ap to
+# the module under test.
+require_module_under_test() {
+	_id=$(vfio_ap_file_identity)
+	[ "$_id" = "$VFIO_AP_MODULE" ] ||
+		bail_out "modprobe resolves vfio_ap to $_id, but the module under test is '$VFIO_AP_MODULE'"
+}
+
 load_vfio_ap() {
-	modprobe vfio_ap
+	modprobe vfio_ap || return
+	_id=$(vfio_ap_loaded_identity)
+	if [ "$_id" != "$VFIO_AP_MODULE" ]; then
+		rmmod vfio_ap 2>/dev/null
+		bail_out "the loaded vfio_ap is $_id, but the module under test is '$VFIO_AP_MODULE'"
+	fi
 }
 
 unload_vfio_ap() {
 	rmmod vfio_ap
 }
+
+require_module_under_test

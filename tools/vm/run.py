@@ -40,6 +40,10 @@ SPLATS = re.compile(
 TAP_LINE = re.compile(r"^(not ok|ok) (\d+)\b(.*)$")
 # TAP's TODO directive: a test point for a known, not yet done behaviour.
 TODO = re.compile(r"#\s*TODO\b", re.IGNORECASE)
+# TAP's SKIP directive: a test point that did not run; never a pass.
+SKIP = re.compile(r"#\s*SKIP\b", re.IGNORECASE)
+# TAP's bail-out: the script gave up (e.g. the wrong module is loaded).
+BAIL_OUT = re.compile(r"^Bail out!")
 
 
 def log(msg):
@@ -53,7 +57,9 @@ def kernel_release(kdir):
 
 def kmake(kdir, *args):
     env = dict(os.environ)
-    cmd = ["make", "-C", kdir, "ARCH=s390", "LLVM=-19", "-s"] + list(args)
+    # The LLVM toolchain the kernel was built with (as tools/lib.sh).
+    llvm = os.environ.get("LLVM_SUFFIX", "-19")
+    cmd = ["make", "-C", kdir, "ARCH=s390", f"LLVM={llvm}", "-s"] + list(args)
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
 
 
@@ -273,39 +279,66 @@ class Run:
             f.write("".join(t + "\n" for t in self.transcript))
         with open(os.path.join(a.out, "dmesg.txt"), "w") as f:
             f.write("".join(t + "\n" for t in self.dmesg))
+        skipped = 0
+        scripts = {}
         for script in a.tests:
             lines = [t for s, t in self.tap if s == script]
+            sc = {"passed": 0, "failed": 0, "skipped": 0, "todo": 0, "problems": []}
+            scripts[script] = sc
+
+            def fail(why, sc=sc, script=script):
+                sc["failed"] += 1
+                sc["problems"].append(why)
+                problems.append(f"{script}: {why}")
+
             plan = None
             seen = 0
+            bailed = False
             for t in lines:
                 m = re.match(r"^1\.\.(\d+)", t)
                 if m:
                     plan = int(m.group(1))
+                if BAIL_OUT.match(t):
+                    bailed = True
+                    fail(t)
                 m = TAP_LINE.match(t)
-                if m:
-                    seen += 1
-                    if TODO.search(t):
-                        # A known gap, reported but not failing the run.
-                        todo.append(f"{script}: {t}")
-                    elif m.group(1) == "ok":
-                        passed += 1
+                if not m:
+                    continue
+                seen += 1
+                if TODO.search(t):
+                    if m.group(1) == "ok":
+                        # A listed known gap that passes: the list is stale,
+                        # and a stale entry would hide a later regression.
+                        fail(f"{t} (a TODO point that passes: remove it from the list)")
                     else:
-                        failed += 1
-                        problems.append(f"{script}: {t}")
+                        # A known gap, reported but not failing the run.
+                        sc["todo"] += 1
+                        todo.append(f"{script}: {t}")
+                elif m.group(1) == "ok" and SKIP.search(t):
+                    sc["skipped"] += 1
+                elif m.group(1) == "ok":
+                    sc["passed"] += 1
+                else:
+                    fail(t)
+            if sc["skipped"] and sc["skipped"] == seen:
+                fail("every test point skipped")
             if script not in self.script_exit:
-                problems.append(f"{script}: did not finish")
-                failed += 1
-            elif self.script_exit[script] != 0 and not any(
-                    TAP_LINE.match(t) and TAP_LINE.match(t).group(1) == "not ok"
-                    and not TODO.search(t) for t in lines):
-                problems.append(f"{script}: exited {self.script_exit[script]}")
-                failed += 1
-            if plan is None:
-                problems.append(f"{script}: no TAP plan")
-                failed += 1
+                fail("did not finish")
+            elif self.script_exit[script] != 0 and not sc["failed"]:
+                fail(f"exited {self.script_exit[script]}")
+            if bailed:
+                pass  # the bail-out says why the plan was not run
+            elif plan is None:
+                fail("no TAP plan")
             elif plan != seen:
-                problems.append(f"{script}: planned {plan} tests, ran {seen}")
-                failed += 1
+                fail(f"planned {plan} tests, ran {seen}")
+            passed += sc["passed"]
+            failed += sc["failed"]
+            skipped += sc["skipped"]
+        if not passed and not failed:
+            # Nothing ran, or everything skipped: the run tested nothing.
+            problems.append("no test point passed")
+            failed += 1
         if timed_out:
             problems.append(f"timeout after {a.timeout} s")
         if not self.began:
@@ -324,11 +357,11 @@ class Run:
         for p in problems:
             log(f"FAIL: {p}")
         ok = not problems
-        log(f"{passed} passed, {failed} failed, {len(todo)} todo" + ("" if ok else " (run failed)")
-            + f"; logs in {a.out}")
+        log(f"{passed} passed, {failed} failed, {skipped} skipped, {len(todo)} todo"
+            + ("" if ok else " (run failed)") + f"; logs in {a.out}")
         with open(os.path.join(a.out, "result.json"), "w") as f:
-            json.dump({"passed": passed, "failed": failed, "todo": todo, "ok": ok,
-                       "problems": problems}, f)
+            json.dump({"passed": passed, "failed": failed, "skipped": skipped, "todo": todo,
+                       "ok": ok, "problems": problems, "scripts": scripts}, f)
         return ok
 
 
