@@ -9,8 +9,51 @@ set -euo pipefail
 VFIO_AP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VFIO_AP_CACHE=${VFIO_AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-ap-rs}
 
-# Debian mirror used for packages of suites other than the host's.
-DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian mirror for the packages of other suites (papt_setup below):
+# DEBIAN_MIRROR, or else the first Debian archive of the host's own apt
+# sources, so that the project uses the mirror the host is set up with.
+# Both formats count: one-line "deb [OPTIONS] URI SUITE..." entries
+# (sources.list, sources.list.d/*.list) and deb822 stanzas
+# (sources.list.d/*.sources, Types: deb, not Enabled: no). A Debian archive
+# is a URI whose path ends in /debian (the security archive's does not).
+# APT_SOURCES_DIR reads another directory than /etc/apt.
+debian_mirror_from_apt() {
+	local dir=${APT_SOURCES_DIR:-/etc/apt} f uri
+	for f in "$dir/sources.list" "$dir"/sources.list.d/*.list "$dir"/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		case $f in
+		*.sources)
+			uri=$(awk '
+				function flush() {
+					if (deb && on && uri != "") { print uri; done = 1; exit }
+					deb = 0; on = 1; uri = ""
+				}
+				BEGIN { on = 1 }
+				/^[ \t]*$/ { flush(); next }
+				/^#/ { next }
+				tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
+				tolower($1) == "enabled:" { on = tolower($2) != "no" }
+				tolower($1) == "uris:" && uri == "" {
+					for (i = 2; i <= NF; i++) if ($i ~ /\/debian\/?$/) { uri = $i; break }
+				}
+				END { if (!done) flush() }' "$f")
+			;;
+		*)
+			uri=$(awk '$1 == "deb" {
+					i = 2
+					if ($2 ~ /^\[/) { while (i < NF && $i !~ /\]$/) i++; i++ }
+					if ($i ~ /\/debian\/?$/) { print $i; exit }
+				}' "$f")
+			;;
+		esac
+		if [ -n "$uri" ]; then
+			printf '%s\n' "${uri%/}"
+			return
+		fi
+	done
+	return 0
+}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-$(debian_mirror_from_apt)}
 
 # Guest kernel source: Debian's linux-source package.
 KERNEL_PKG=linux-source-7.3
@@ -41,7 +84,7 @@ RUSTC_MIN=1.96.0
 BINDGEN_VERSION=0.72.1
 MESON_VERSION=1.7.0
 
-LLVM_SUFFIX=-19
+LLVM_SUFFIX=${LLVM_SUFFIX:--19}
 RUSTC_BIN=${RUSTC_BIN:-/usr/bin/rustc}
 RUST_LIB_SRC=${RUST_LIB_SRC:-/usr/lib/rustlib/src/rust/library}
 LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
@@ -70,6 +113,8 @@ cache_key() {
 # for an architecture we do not use cannot fail the update.
 PAPT_DIR=$VFIO_AP_CACHE/apt
 papt_setup() {
+	[ -n "$DEBIAN_MIRROR" ] ||
+		die "no Debian archive in the host's apt sources (${APT_SOURCES_DIR:-/etc/apt}): set DEBIAN_MIRROR"
 	mkdir -p "$PAPT_DIR"/{lists/partial,cache/archives/partial,state,parts,dl}
 	[ -f "$PAPT_DIR/status" ] || : >"$PAPT_DIR/status"
 	local key=/usr/share/keyrings/debian-archive-keyring.gpg
