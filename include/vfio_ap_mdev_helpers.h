@@ -10,30 +10,35 @@
 #include <linux/types.h>
 
 struct attribute_group;
+struct bus_type;
 struct device;
 struct mdev_device;
-struct mdev_driver;
 struct module;
 struct vfio_device;
-struct vfio_ap_mdev_parent;
 
-/* mdev driver: allocated and filled here, registered by the caller. */
-struct mdev_driver *
-vfio_ap_helper_mdev_driver_alloc(const char *name, const char *device_api,
-				 unsigned int max_instances,
-				 struct module *owner, const char *mod_name,
-				 const struct attribute_group **dev_groups,
-				 int (*probe)(struct mdev_device *mdev),
-				 void (*remove)(struct mdev_device *mdev));
-void vfio_ap_helper_mdev_driver_free(struct mdev_driver *drv);
+/*
+ * A device that can be an mdev parent, with the mdev driver, parent and
+ * type in its own allocation (freed by its release). Registration returns
+ * an ERR_PTR on failure; unregistration waits until it is released.
+ */
+struct device *vfio_ap_helper_parent_dev_register(const char *name,
+						  struct device *parent,
+						  const struct bus_type *bus);
+void vfio_ap_helper_parent_dev_unregister(struct device *dev);
 
-/* mdev parent with a single type; ERR_PTR on failure. */
-struct vfio_ap_mdev_parent *
-vfio_ap_helper_mdev_parent_register(struct device *dev,
-				    struct mdev_driver *drv,
-				    const char *sysfs_name,
-				    const char *pretty_name);
-void vfio_ap_helper_mdev_parent_unregister(struct vfio_ap_mdev_parent *p);
+/* The mdev driver of such a device's mdevs, then the device as parent. */
+int vfio_ap_helper_mdev_driver_register(struct device *dev, const char *name,
+					const char *device_api,
+					unsigned int max_instances,
+					struct module *owner,
+					const struct attribute_group **dev_groups,
+					int (*probe)(struct mdev_device *mdev),
+					void (*remove)(struct mdev_device *mdev));
+void vfio_ap_helper_mdev_driver_unregister(struct device *dev);
+int vfio_ap_helper_mdev_parent_register(struct device *dev,
+					const char *sysfs_name,
+					const char *pretty_name);
+void vfio_ap_helper_mdev_parent_unregister(struct device *dev);
 
 /* struct mdev_device internals. */
 struct device *vfio_ap_helper_mdev_dev(struct mdev_device *mdev);

@@ -3,9 +3,10 @@
 //! Root devices, buses, drivers and plain devices of the driver model.
 //!
 //! The vfio_ap module builds its own small corner of the device tree: a root
-//! device `vfio_ap`, a bus `matrix`, the `matrix` device on it, and a driver
-//! `vfio_ap` on that bus that binds the device (the mdev core names the type
-//! directory after that driver).
+//! device `vfio_ap`, a bus `matrix`, the `matrix` device on it (an mdev
+//! parent, see `super::mdev::ParentDevice`), and a driver `vfio_ap` on that
+//! bus that binds the device (the mdev core names the type directory after
+//! that driver).
 //!
 //! C header: [`include/linux/device.h`](srctree/include/linux/device.h)
 
@@ -48,7 +49,7 @@ impl RootDevice {
         NonNull::new(dev).map(|dev| Self { dev }).ok_or(EINVAL)
     }
 
-    fn as_raw(&self) -> *mut bindings::device {
+    pub(super) fn as_raw(&self) -> *mut bindings::device {
         self.dev.as_ptr()
     }
 }
@@ -90,7 +91,7 @@ impl BusRegistration {
         Ok(Self { bus })
     }
 
-    fn as_raw(&self) -> *const bindings::bus_type {
+    pub(super) fn as_raw(&self) -> *const bindings::bus_type {
         self.bus.get()
     }
 }
@@ -152,89 +153,5 @@ impl Drop for DriverRegistration {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the driver is registered.
         unsafe { bindings::driver_unregister(self.drv.get()) };
-    }
-}
-
-/// A device of this module registered on one of its buses.
-///
-/// # Invariants
-///
-/// `dev` is a registered device allocated by [`DeviceRegistration::register`];
-/// it is unregistered on drop, and its memory is freed by [`release`] when the
-/// driver core drops the last reference.
-pub(crate) struct DeviceRegistration {
-    dev: NonNull<bindings::device>,
-}
-
-// SAFETY: The driver core synchronises all use of a registered device.
-unsafe impl Send for DeviceRegistration {}
-// SAFETY: `DeviceRegistration` has no methods that mutate through `&self`.
-unsafe impl Sync for DeviceRegistration {}
-
-/// Frees a device allocated by [`DeviceRegistration::register`].
-///
-/// # Safety
-///
-/// Called by the driver core only, once the last reference to `dev` is gone.
-unsafe extern "C" fn release(dev: *mut bindings::device) {
-    // CAST: `Opaque<T>` is `repr(transparent)` over `T`.
-    let dev = dev.cast::<Opaque<bindings::device>>();
-    // SAFETY: `dev` came from `KBox::into_raw` in `register` and, the last
-    // reference being gone, nobody uses it any more.
-    drop(unsafe { KBox::from_raw(dev) });
-}
-
-impl DeviceRegistration {
-    /// Registers device `name` with `parent` on `bus`.
-    ///
-    /// The caller drops the returned registration before `parent` and `bus`.
-    pub(crate) fn register(
-        name: &'static CStr,
-        parent: &RootDevice,
-        bus: &BusRegistration,
-    ) -> Result<Self> {
-        let dev = KBox::into_raw(KBox::new(Opaque::<bindings::device>::zeroed(), GFP_KERNEL)?);
-        let raw = Opaque::cast_into(dev);
-        // SAFETY: `raw` is zeroed, valid for writes and not shared yet.
-        unsafe {
-            (*raw).parent = parent.as_raw();
-            (*raw).bus = bus.as_raw();
-            (*raw).release = Some(release);
-        }
-        // SAFETY: `raw` is a valid device; the format takes one C string,
-        // which `name` is.
-        let ret = unsafe { bindings::dev_set_name(raw, c"%s".as_char_ptr(), name.as_char_ptr()) };
-        if let Err(e) = to_result(ret) {
-            // SAFETY: The device was never initialised, so nothing but our
-            // allocation refers to it.
-            drop(unsafe { KBox::from_raw(dev) });
-            return Err(e);
-        }
-        // SAFETY: `raw` is fully set up for registration.
-        let ret = unsafe { bindings::device_register(raw) };
-        if let Err(e) = to_result(ret) {
-            // SAFETY: `device_register()` initialised the device even though
-            // it failed; dropping the reference frees it through `release`.
-            unsafe { bindings::put_device(raw) };
-            return Err(e);
-        }
-        // INVARIANT: Registered just above, allocated by us.
-        NonNull::new(raw).map(|dev| Self { dev }).ok_or(EINVAL)
-    }
-}
-
-impl DeviceRegistration {
-    /// The registered device.
-    pub(crate) fn device(&self) -> &kernel::device::Device {
-        // SAFETY: By the type invariant the device is registered and stays
-        // alive at least as long as `self`.
-        unsafe { kernel::device::Device::from_raw(self.dev.as_ptr()) }
-    }
-}
-
-impl Drop for DeviceRegistration {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant the device is registered.
-        unsafe { bindings::device_unregister(self.dev.as_ptr()) };
     }
 }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Mediated devices: an mdev driver, a parent device with one mdev type,
+//! Mediated devices: a parent device with an mdev driver and one mdev type,
 //! and the mdev devices user space creates through that type.
 //!
-//! The structures live in C (the helpers in `rust/helpers/mdev.c`); here
-//! they are opaque and owned by registration objects that undo themselves
-//! on drop.
+//! The structures live in C (the helpers in `rust/helpers/mdev.c`), in the
+//! allocation of the parent device ([`ParentDevice`]): the mdev core reads
+//! the driver, the parent and the type until the type and the last mdev
+//! are released, and those hold references on the device, so the device's
+//! release frees them. The registrations here undo themselves on drop and
+//! hold a reference on the device meanwhile.
 //!
 //! C header: [`include/linux/mdev.h`](srctree/include/linux/mdev.h)
 
@@ -20,6 +23,7 @@ use kernel::{
     ThisModule, //
 };
 
+use super::device::{BusRegistration, RootDevice};
 use super::sysfs::AttributeGroups;
 
 mod ffi {
@@ -31,43 +35,33 @@ mod ffi {
         _opaque: [u8; 0],
     }
 
-    /// `struct mdev_driver`.
-    #[repr(C)]
-    pub(super) struct MdevDriverRaw {
-        _opaque: [u8; 0],
-    }
-
-    /// `struct vfio_ap_mdev_parent` of the C helpers.
-    #[repr(C)]
-    pub(super) struct MdevParentRaw {
-        _opaque: [u8; 0],
-    }
-
     // `bindings::device` and friends are not FFI-safe in Rust's eyes (empty
     // lockdep structs); only pointers to them cross.
     #[expect(improper_ctypes)]
     unsafe extern "C" {
-        // `mod_name` matters only for drivers without `owner`: null here.
-        pub(super) fn vfio_ap_helper_mdev_driver_alloc(
+        pub(super) fn vfio_ap_helper_parent_dev_register(
+            name: *const c_char,
+            parent: *mut bindings::device,
+            bus: *const bindings::bus_type,
+        ) -> *mut bindings::device;
+        pub(super) fn vfio_ap_helper_parent_dev_unregister(dev: *mut bindings::device);
+        pub(super) fn vfio_ap_helper_mdev_driver_register(
+            dev: *mut bindings::device,
             name: *const c_char,
             device_api: *const c_char,
             max_instances: c_uint,
             owner: *mut bindings::module,
-            mod_name: *const c_char,
             dev_groups: *const *const bindings::attribute_group,
             probe: unsafe extern "C" fn(*mut MdevDeviceRaw) -> c_int,
             remove: unsafe extern "C" fn(*mut MdevDeviceRaw),
-        ) -> *mut MdevDriverRaw;
-        pub(super) fn vfio_ap_helper_mdev_driver_free(drv: *mut MdevDriverRaw);
-        pub(super) fn mdev_register_driver(drv: *mut MdevDriverRaw) -> c_int;
-        pub(super) fn mdev_unregister_driver(drv: *mut MdevDriverRaw);
+        ) -> c_int;
+        pub(super) fn vfio_ap_helper_mdev_driver_unregister(dev: *mut bindings::device);
         pub(super) fn vfio_ap_helper_mdev_parent_register(
             dev: *mut bindings::device,
-            drv: *mut MdevDriverRaw,
             sysfs_name: *const c_char,
             pretty_name: *const c_char,
-        ) -> *mut MdevParentRaw;
-        pub(super) fn vfio_ap_helper_mdev_parent_unregister(p: *mut MdevParentRaw);
+        ) -> c_int;
+        pub(super) fn vfio_ap_helper_mdev_parent_unregister(dev: *mut bindings::device);
         pub(super) fn vfio_ap_helper_mdev_dev(mdev: *mut MdevDeviceRaw) -> *mut bindings::device;
     }
 }
@@ -163,13 +157,85 @@ pub(super) fn raw_device(dev: &Device) -> *mut bindings::device {
         .cast::<bindings::device>()
 }
 
-/// A registered mdev driver (`/sys/bus/mdev/drivers/<name>`).
+/// A device of this module, registered on one of its buses, that can be
+/// the parent of mdevs: its allocation holds the mdev driver, parent and
+/// type that [`DriverRegistration`] and [`ParentRegistration`] register.
 ///
 /// # Invariants
 ///
-/// `drv` was allocated by the C helper and is registered until drop.
+/// `dev` was registered by the C helper, which allocated it with that room
+/// and a release that frees it; it stays registered until drop, and we
+/// own the registration's reference.
+pub(crate) struct ParentDevice {
+    dev: NonNull<bindings::device>,
+}
+
+// SAFETY: The driver core synchronises all use of a registered device.
+unsafe impl Send for ParentDevice {}
+// SAFETY: No method mutates through `&self`.
+unsafe impl Sync for ParentDevice {}
+
+impl ParentDevice {
+    /// Registers device `name` with `parent` on `bus`.
+    ///
+    /// The caller drops the returned registration before `parent` and `bus`.
+    pub(crate) fn register(
+        name: &'static CStr,
+        parent: &RootDevice,
+        bus: &BusRegistration,
+    ) -> Result<Self> {
+        // SAFETY: `parent` and `bus` are registered and outlive the device
+        // (the caller drops it first); the helper copies `name`.
+        let dev = unsafe {
+            ffi::vfio_ap_helper_parent_dev_register(
+                name.as_char_ptr(),
+                parent.as_raw(),
+                bus.as_raw(),
+            )
+        };
+        let dev = from_err_ptr(dev)?;
+        // INVARIANT: Registered by the helper just above.
+        NonNull::new(dev).map(|dev| Self { dev }).ok_or(EINVAL)
+    }
+
+    /// A new reference on the device, whose allocation holds the mdev
+    /// structures: put with [`put_device`] once they are unregistered.
+    fn get(&self) -> NonNull<bindings::device> {
+        // SAFETY: The device is live (type invariant).
+        unsafe { bindings::get_device(self.dev.as_ptr()) };
+        self.dev
+    }
+}
+
+impl Drop for ParentDevice {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the device is registered and the
+        // registration's reference is ours. The helper also waits for the
+        // release, which runs module code.
+        unsafe { ffi::vfio_ap_helper_parent_dev_unregister(self.dev.as_ptr()) };
+    }
+}
+
+/// Puts a reference taken by [`ParentDevice::get`].
+///
+/// # Safety
+///
+/// The caller owns that reference and uses `dev` no more.
+unsafe fn put_device(dev: NonNull<bindings::device>) {
+    // SAFETY: As the function's contract says.
+    unsafe { bindings::put_device(dev.as_ptr()) };
+}
+
+/// The mdev driver of a [`ParentDevice`]'s mdevs
+/// (`/sys/bus/mdev/drivers/<name>`).
+///
+/// # Invariants
+///
+/// `dev` is a [`ParentDevice`] whose mdev driver is registered until drop;
+/// we own a reference on it, so the driver's memory (part of the device's
+/// allocation) lives at least as long as `self`.
 pub(crate) struct DriverRegistration<T: MdevDriver> {
-    drv: NonNull<ffi::MdevDriverRaw>,
+    dev: NonNull<bindings::device>,
     _t: PhantomData<T>,
 }
 
@@ -179,40 +245,41 @@ unsafe impl<T: MdevDriver> Send for DriverRegistration<T> {}
 unsafe impl<T: MdevDriver> Sync for DriverRegistration<T> {}
 
 impl<T: MdevDriver> DriverRegistration<T> {
-    /// Registers mdev driver `name` whose types report `device_api` and at
-    /// most `max_instances` mdevs; `dev_groups` appear on each bound mdev.
+    /// Registers the mdev driver `name` of `dev`'s mdevs, whose type
+    /// reports `device_api` and has at most `max_instances` mdevs;
+    /// `dev_groups` appear on each bound mdev.
     pub(crate) fn register(
+        dev: &ParentDevice,
         name: &'static CStr,
         device_api: &'static CStr,
         max_instances: u32,
         module: &'static ThisModule,
         dev_groups: &'static AttributeGroups,
     ) -> Result<Self> {
-        // SAFETY: All strings and groups are static; the callbacks match
-        // the C prototypes.
-        let drv = unsafe {
-            ffi::vfio_ap_helper_mdev_driver_alloc(
+        let dev = dev.get();
+        // SAFETY: `dev` is a parent device (its allocation has the driver)
+        // on which we hold a reference; all strings and groups are static;
+        // the callbacks match the C prototypes.
+        let ret = unsafe {
+            ffi::vfio_ap_helper_mdev_driver_register(
+                dev.as_ptr(),
                 name.as_char_ptr(),
                 device_api.as_char_ptr(),
                 max_instances,
                 module.as_ptr(),
-                core::ptr::null(),
                 dev_groups.as_raw(),
                 probe_callback::<T>,
                 remove_callback::<T>,
             )
         };
-        let drv = NonNull::new(drv).ok_or(ENOMEM)?;
-        // SAFETY: `drv` is a fully set up driver that stays allocated until
-        // it is unregistered.
-        if let Err(e) = to_result(unsafe { ffi::mdev_register_driver(drv.as_ptr()) }) {
-            // SAFETY: Not registered, so nothing else refers to it.
-            unsafe { ffi::vfio_ap_helper_mdev_driver_free(drv.as_ptr()) };
+        if let Err(e) = to_result(ret) {
+            // SAFETY: Taken above; the driver is not registered.
+            unsafe { put_device(dev) };
             return Err(e);
         }
-        // INVARIANT: Allocated and registered above.
+        // INVARIANT: Registered above, with our reference on `dev`.
         Ok(Self {
-            drv,
+            dev,
             _t: PhantomData,
         })
     }
@@ -221,23 +288,25 @@ impl<T: MdevDriver> DriverRegistration<T> {
 impl<T: MdevDriver> Drop for DriverRegistration<T> {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the driver is registered; after
-        // unregistering (which unbinds every mdev) nothing refers to it.
+        // unregistering (which unbinds every mdev) the mdev core reads it
+        // only through mdevs being released, which hold references on the
+        // device whose allocation it is part of.
         unsafe {
-            ffi::mdev_unregister_driver(self.drv.as_ptr());
-            ffi::vfio_ap_helper_mdev_driver_free(self.drv.as_ptr());
+            ffi::vfio_ap_helper_mdev_driver_unregister(self.dev.as_ptr());
+            put_device(self.dev);
         }
     }
 }
 
-/// A registered mdev parent with a single type, whose directory is
-/// `mdev_supported_types/<parent driver name>-<sysfs_name>`.
+/// A [`ParentDevice`] registered as mdev parent with a single type, whose
+/// directory is `mdev_supported_types/<parent driver name>-<sysfs_name>`.
 ///
 /// # Invariants
 ///
-/// `parent` came from a successful helper registration and stays
-/// registered until drop.
+/// `dev` is a [`ParentDevice`] registered as mdev parent until drop, with
+/// the driver of a live [`DriverRegistration`]; we own a reference on it.
 pub(crate) struct ParentRegistration {
-    parent: NonNull<ffi::MdevParentRaw>,
+    dev: NonNull<bindings::device>,
 }
 
 // SAFETY: The mdev core synchronises all use of the parent.
@@ -246,36 +315,48 @@ unsafe impl Send for ParentRegistration {}
 unsafe impl Sync for ParentRegistration {}
 
 impl ParentRegistration {
-    /// Makes `dev` an mdev parent of `driver`'s mdevs with one type.
+    /// Makes `dev` the mdev parent of `driver`'s mdevs, with one type.
     ///
     /// `dev` must be bound to its driver already (the type directory is
-    /// named after it), and the caller drops the registration before
-    /// `driver` and before `dev` goes away.
+    /// named after it), `driver` must be `dev`'s, and the caller drops the
+    /// registration before `driver` and before `dev` is unregistered.
     pub(crate) fn register<T: MdevDriver>(
-        dev: &Device,
+        dev: &ParentDevice,
         driver: &DriverRegistration<T>,
         sysfs_name: &'static CStr,
         pretty_name: &'static CStr,
     ) -> Result<Self> {
-        // SAFETY: `dev` is live, the driver registered, the names static.
-        let p = unsafe {
+        if driver.dev != dev.dev {
+            return Err(EINVAL);
+        }
+        let dev = dev.get();
+        // SAFETY: `dev` is a parent device on which we hold a reference,
+        // with its driver registered; the names are static.
+        let ret = unsafe {
             ffi::vfio_ap_helper_mdev_parent_register(
-                raw_device(dev),
-                driver.drv.as_ptr(),
+                dev.as_ptr(),
                 sysfs_name.as_char_ptr(),
                 pretty_name.as_char_ptr(),
             )
         };
-        let p = from_err_ptr(p)?;
-        // INVARIANT: Registered above.
-        NonNull::new(p).map(|parent| Self { parent }).ok_or(EINVAL)
+        if let Err(e) = to_result(ret) {
+            // SAFETY: Taken above; the parent is not registered.
+            unsafe { put_device(dev) };
+            return Err(e);
+        }
+        // INVARIANT: Registered above, with our reference on `dev`.
+        Ok(Self { dev })
     }
 }
 
 impl Drop for ParentRegistration {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the parent is registered; this
-        // removes every mdev of it and frees it.
-        unsafe { ffi::vfio_ap_helper_mdev_parent_unregister(self.parent.as_ptr()) };
+        // removes every mdev of it. The type and the mdevs released later
+        // hold references on the device, which keep the parent's memory.
+        unsafe {
+            ffi::vfio_ap_helper_mdev_parent_unregister(self.dev.as_ptr());
+            put_device(self.dev);
+        }
     }
 }

@@ -5,6 +5,8 @@
  * no bindings for, and vfio_alloc_device()/vfio_put_device() are macros
  * and static inlines.
  */
+#include <linux/completion.h>
+#include <linux/device.h>
 #include <linux/err.h>
 #include <linux/mdev.h>
 #include <linux/module.h>
@@ -12,67 +14,132 @@
 #include <linux/vfio.h>
 #include "vfio_ap_mdev_helpers.h"
 
-struct mdev_driver *
-vfio_ap_helper_mdev_driver_alloc(const char *name, const char *device_api,
-				 unsigned int max_instances,
-				 struct module *owner, const char *mod_name,
-				 const struct attribute_group **dev_groups,
-				 int (*probe)(struct mdev_device *mdev),
-				 void (*remove)(struct mdev_device *mdev))
-{
-	struct mdev_driver *drv = kzalloc(sizeof(*drv), GFP_KERNEL);
+/*
+ * A device that is an mdev parent, allocated together with the mdev
+ * structures that refer to it. The mdev core keeps pointers to the driver,
+ * the parent and the type after they are unregistered: the type's kobject
+ * release reads its parent, and each mdev's release reads the parent and
+ * the driver and puts the type. Every mdev holds a reference on the type,
+ * and the type one on this device, so freeing all of them in the device's
+ * release is freeing them after the last of those users.
+ */
+struct vfio_ap_parent_dev {
+	struct device dev;
+	struct mdev_driver driver;
+	struct mdev_parent parent;
+	struct mdev_type type;
+	struct mdev_type *type_list[1];
+	/* Completed by the release: set by whoever waits for it. */
+	struct completion *released;
+};
 
-	if (!drv)
-		return NULL;
+static struct vfio_ap_parent_dev *to_parent_dev(struct device *dev)
+{
+	return container_of(dev, struct vfio_ap_parent_dev, dev);
+}
+
+static void vfio_ap_helper_parent_dev_release(struct device *dev)
+{
+	struct vfio_ap_parent_dev *p = to_parent_dev(dev);
+	struct completion *released = p->released;
+
+	kfree(p);
+	if (released)
+		complete(released);
+}
+
+/*
+ * Drops the caller's reference and waits until the device is released: the
+ * release function is module code, and so are the callbacks the mdev core
+ * and the VFIO core still reach until the mdevs below the device are
+ * released (their releases may run later than the last put, e.g. with
+ * CONFIG_DEBUG_KOBJECT_RELEASE). The caller's reference keeps the device
+ * alive until @released is set.
+ */
+static void parent_dev_put_and_wait(struct device *dev, bool unregister)
+{
+	DECLARE_COMPLETION_ONSTACK(released);
+
+	to_parent_dev(dev)->released = &released;
+	if (unregister)
+		device_unregister(dev);
+	else
+		put_device(dev);
+	wait_for_completion(&released);
+}
+
+struct device *vfio_ap_helper_parent_dev_register(const char *name,
+						  struct device *parent,
+						  const struct bus_type *bus)
+{
+	struct vfio_ap_parent_dev *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	int ret;
+
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p->dev.parent = parent;
+	p->dev.bus = bus;
+	p->dev.release = vfio_ap_helper_parent_dev_release;
+	ret = dev_set_name(&p->dev, "%s", name);
+	if (ret) {
+		kfree(p);
+		return ERR_PTR(ret);
+	}
+	ret = device_register(&p->dev);
+	if (ret) {
+		/* Initialised even on failure: the release frees it. */
+		parent_dev_put_and_wait(&p->dev, false);
+		return ERR_PTR(ret);
+	}
+	return &p->dev;
+}
+
+void vfio_ap_helper_parent_dev_unregister(struct device *dev)
+{
+	parent_dev_put_and_wait(dev, true);
+}
+
+int vfio_ap_helper_mdev_driver_register(struct device *dev, const char *name,
+					const char *device_api,
+					unsigned int max_instances,
+					struct module *owner,
+					const struct attribute_group **dev_groups,
+					int (*probe)(struct mdev_device *mdev),
+					void (*remove)(struct mdev_device *mdev))
+{
+	struct mdev_driver *drv = &to_parent_dev(dev)->driver;
+
 	drv->device_api = device_api;
 	drv->max_instances = max_instances;
 	drv->probe = probe;
 	drv->remove = remove;
 	drv->driver.name = name;
 	drv->driver.owner = owner;
-	drv->driver.mod_name = mod_name;
 	drv->driver.dev_groups = dev_groups;
-	return drv;
+	return mdev_register_driver(drv);
 }
 
-void vfio_ap_helper_mdev_driver_free(struct mdev_driver *drv)
+void vfio_ap_helper_mdev_driver_unregister(struct device *dev)
 {
-	kfree(drv);
+	mdev_unregister_driver(&to_parent_dev(dev)->driver);
 }
 
-/* The mdev core keeps pointers to the parent, the type and the type list. */
-struct vfio_ap_mdev_parent {
-	struct mdev_parent parent;
-	struct mdev_type type;
-	struct mdev_type *type_list;	/* a list of one type */
-};
-
-struct vfio_ap_mdev_parent *
-vfio_ap_helper_mdev_parent_register(struct device *dev,
-				    struct mdev_driver *drv,
-				    const char *sysfs_name,
-				    const char *pretty_name)
+int vfio_ap_helper_mdev_parent_register(struct device *dev,
+					const char *sysfs_name,
+					const char *pretty_name)
 {
-	struct vfio_ap_mdev_parent *p = kzalloc(sizeof(*p), GFP_KERNEL);
-	int ret;
+	struct vfio_ap_parent_dev *p = to_parent_dev(dev);
 
-	if (!p)
-		return ERR_PTR(-ENOMEM);
 	p->type.sysfs_name = sysfs_name;
 	p->type.pretty_name = pretty_name;
-	p->type_list = &p->type;
-	ret = mdev_register_parent(&p->parent, dev, drv, &p->type_list, 1);
-	if (ret) {
-		kfree(p);
-		return ERR_PTR(ret);
-	}
-	return p;
+	p->type_list[0] = &p->type;
+	return mdev_register_parent(&p->parent, dev, &p->driver, p->type_list,
+				    1);
 }
 
-void vfio_ap_helper_mdev_parent_unregister(struct vfio_ap_mdev_parent *p)
+void vfio_ap_helper_mdev_parent_unregister(struct device *dev)
 {
-	mdev_unregister_parent(&p->parent);
-	kfree(p);
+	mdev_unregister_parent(&to_parent_dev(dev)->parent);
 }
 
 struct device *vfio_ap_helper_mdev_dev(struct mdev_device *mdev)

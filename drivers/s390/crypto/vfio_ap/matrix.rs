@@ -12,7 +12,8 @@ use core::fmt::Write;
 use kernel::{device::Device, prelude::*};
 
 use crate::abstractions::{
-    device::{BusRegistration, DeviceRegistration, DriverRegistration, RootDevice},
+    device::{BusRegistration, DriverRegistration, RootDevice},
+    mdev::ParentDevice,
     sysfs::{attribute_groups, DeviceAttribute, Show, ShowBuffer},
 };
 
@@ -36,28 +37,31 @@ attribute_groups! {
 /// The registered root device, bus, matrix device and matrix driver.
 ///
 /// Fields drop in declaration order, which is the reverse of registration.
+/// The matrix device's allocation also holds the mdev driver, parent and
+/// type (upstream embeds them in its matrix device too), freed when the
+/// last mdev and the type let go of it.
 pub(crate) struct MatrixDevice {
     _driver: DriverRegistration,
-    _device: DeviceRegistration,
+    device: ParentDevice,
     _bus: BusRegistration,
     _root: RootDevice,
 }
 
 impl MatrixDevice {
     /// The `matrix` device (the parent of the mdevs).
-    pub(crate) fn device(&self) -> &Device {
-        self._device.device()
+    pub(crate) fn device(&self) -> &ParentDevice {
+        &self.device
     }
 
     /// Registers the whole structure; on error, undoes what was done.
     pub(crate) fn create(module: &'static ThisModule) -> Result<Self> {
         let root = RootDevice::register(c"vfio_ap", module)?;
         let bus = BusRegistration::register(c"matrix")?;
-        let device = DeviceRegistration::register(c"matrix", &root, &bus)?;
+        let device = ParentDevice::register(c"matrix", &root, &bus)?;
         let driver = DriverRegistration::register(c"vfio_ap", &bus, &MATRIX_GROUPS)?;
         Ok(Self {
             _driver: driver,
-            _device: device,
+            device,
             _bus: bus,
             _root: root,
         })

@@ -19,7 +19,7 @@ use kernel::{
 
 use crate::abstractions::{
     ap,
-    mdev::{DriverRegistration, MdevDevice, MdevDriver, ParentRegistration},
+    mdev::{DriverRegistration, MdevDevice, MdevDriver, ParentDevice, ParentRegistration},
     sysfs::{attribute_groups, DeviceAttribute, Show, ShowBuffer, Store},
     vfio,
 };
@@ -256,8 +256,9 @@ pub(crate) struct MdevRegistration {
 impl MdevRegistration {
     /// Registers the mdev driver, then makes `matrix` (bound to its
     /// driver `vfio_ap`) the parent of type `vfio_ap-passthrough`.
-    pub(crate) fn register(matrix: &Device, module: &'static ThisModule) -> Result<Self> {
+    pub(crate) fn register(matrix: &ParentDevice, module: &'static ThisModule) -> Result<Self> {
         let driver = DriverRegistration::<VfioApMdevDriver>::register(
+            matrix,
             c"vfio_ap_mdev",
             DEVICE_API,
             MAX_INSTANCES,
