@@ -114,6 +114,12 @@ impl KvmRef {
         self.0.get()
     }
 
+    /// A counted reference to the guest.
+    pub(crate) fn get(&self) -> Kvm {
+        // SAFETY: The guest is live (type invariant); `as_raw` is never null.
+        unsafe { Kvm::get(NonNull::new_unchecked(self.as_raw())) }
+    }
+
     /// Whether the guest has a crypto control block (always on s390 when
     /// KVM runs a guest; upstream checks it before attaching).
     pub(crate) fn has_crycb(&self) -> bool {
@@ -148,7 +154,7 @@ impl KvmRef {
     /// PQAP(AQIC) enabling interruptions of queue `qid` for this guest:
     /// guest ISC `gisc`, host ISC `isc`, the NIB of `nib`. `prev` are the
     /// interruptions enabled for the queue before, if any: a successful
-    /// AQIC replaces them, and their NIB is released.
+    /// AQIC replaces them, and their NIB and guest reference are released.
     pub(crate) fn aqic_enable(
         &self,
         qid: u16,
@@ -159,9 +165,10 @@ impl KvmRef {
     ) -> AqicOutcome {
         // SAFETY: The guest (and so its GISA, whose address the request
         // carries) is live; any qid is acceptable to the instruction. The
-        // adapter may store into the NIB from now on: its page is pinned
-        // by `nib`, which the `AqicEnabled` below keeps until the adapter
-        // no longer uses it (or which comes back unused).
+        // adapter may store into the NIB and the GISA from now on: the
+        // NIB's page is pinned by `nib`, and the `AqicEnabled` below keeps
+        // it and a reference to the guest until the adapter no longer uses
+        // them (or `nib` comes back unused).
         let status = unsafe {
             ffi::vfio_ap_helper_aqic_enable(qid, self.as_raw(), gisc, isc, nib.host_address())
         };
@@ -181,16 +188,20 @@ impl KvmRef {
             if prev.qid == qid {
                 // `prev` existed before this call, so its AQIC completed
                 // before the one above, which pointed the queue at the new
-                // NIB: the adapter no longer stores into `prev`'s.
+                // NIB and this guest's GISA: the adapter no longer stores
+                // through `prev`'s.
                 drop(prev.nib.take());
+                drop(prev.kvm.take());
             }
         }
         AqicOutcome {
             status,
-            // INVARIANT: The AQIC above gave the adapter this NIB, once.
+            // INVARIANT: The AQIC above gave the adapter this NIB and this
+            // guest's GISA, once.
             enabled: Some(AqicEnabled {
                 qid,
                 nib: Some(nib),
+                kvm: Some(self.get()),
             }),
             unused: None,
             prev: None,
@@ -220,28 +231,31 @@ pub(crate) fn aqic_disable(qid: u16) -> u32 {
 }
 
 /// Interruptions of an AP queue enabled for a guest by
-/// [`KvmRef::aqic_enable`], with the pinned NIB the adapter stores into.
+/// [`KvmRef::aqic_enable`], with the pinned NIB the adapter stores into and
+/// a reference to the guest, whose GISA the adapter also stores into.
 ///
-/// The NIB stays pinned until the adapter no longer uses it: dropping this
+/// Both stay until the adapter no longer uses them: dropping this
 /// first checks with TAPQ that the queue's interruptions are off (after an
 /// AQIC disable, a reset, or the queue leaving the configuration). If they
 /// are not, it turns them off itself (AQIC, then a reset) and, should even
-/// that fail, keeps the page pinned for good rather than free it under
-/// the adapter.
+/// that fail, keeps the page pinned and the guest allocated for good
+/// rather than free them under the adapter.
 ///
 /// # Invariants
 ///
 /// `nib`, while `Some`, is the pin of the NIB page whose address one AQIC,
 /// the one that made `self`, gave the adapter for queue `qid`; no other
 /// AQIC got an address under this pin (another enable with the same page
-/// holds a pin of its own). The adapter stores into the NIB through that
-/// AQIC's controls only while they are in effect: until the queue's
-/// interruptions are turned off (AQIC, a reset) or another successful
-/// enable replaces them; they never come back. `nib` is `None` once the
-/// pin was released (replaced, or in drop).
+/// holds a pin of its own). `kvm`, while `Some`, is a reference to the
+/// guest whose GISA that AQIC gave the adapter. The adapter stores into
+/// the NIB and the GISA through that AQIC's controls only while they are
+/// in effect: until the queue's interruptions are turned off (AQIC, a
+/// reset) or another successful enable replaces them; they never come
+/// back. Both are `None` once released (replaced, or in drop).
 pub(crate) struct AqicEnabled {
     qid: u16,
     nib: Option<PinnedNib>,
+    kvm: Option<Kvm>,
 }
 
 impl AqicEnabled {
@@ -276,6 +290,8 @@ impl AqicEnabled {
 
 impl Drop for AqicEnabled {
     fn drop(&mut self) {
+        // Both are set until released, and released together.
+        let kvm = self.kvm.take();
         let Some(nib) = self.nib.take() else {
             return;
         };
@@ -283,15 +299,22 @@ impl Drop for AqicEnabled {
         // a reset), so the first check normally holds.
         let off = self.off() || self.turn_off();
         if off {
-            // The adapter does not store into the NIB any more (type
-            // invariant): unpinning is safe.
+            // The adapter does not store into the NIB or the GISA any more
+            // (type invariant): both may go. The guest reference is not
+            // the last one (the driver drops this while the VFIO device is
+            // open, whose core holds one), so no lock of the guest is in
+            // the way.
             drop(nib);
+            drop(kvm);
         } else {
             pr_err!(
-                "queue {:04x}: interruptions stay enabled; keeping its NIB page pinned\n",
+                "queue {:04x}: interruptions stay enabled; keeping its NIB page pinned and its guest\n",
                 self.qid
             );
             nib.leak();
+            if let Some(kvm) = kvm {
+                kvm.leak();
+            }
         }
     }
 }
@@ -321,6 +344,12 @@ impl Kvm {
         unsafe { ffi::kvm_get_kvm(kvm.as_ptr()) };
         // INVARIANT: We took the reference just above.
         Self { kvm }
+    }
+
+    /// Keeps the guest allocated for good: for a guest whose memory an
+    /// adapter may still store into.
+    fn leak(self) {
+        core::mem::forget(self);
     }
 
     /// Takes `kvm->lock`.
