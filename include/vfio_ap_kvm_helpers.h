@@ -48,6 +48,8 @@ int vfio_ap_helper_gisc_register(struct kvm *kvm, u32 isc);
 int vfio_ap_helper_gisc_unregister(struct kvm *kvm, u32 isc);
 int vfio_ap_helper_pin_nib(struct vfio_device *vdev, u64 iova, u64 *h_nib);
 void vfio_ap_helper_unpin_nib(struct vfio_device *vdev, u64 iova);
+void vfio_ap_helper_unpin_nib_keep_page(struct vfio_device *vdev, u64 iova,
+					u64 h_nib);
 int vfio_ap_helper_nib_shared(u64 h_nib);
 u32 vfio_ap_helper_aqic_enable(u16 qid, struct kvm *kvm, u8 gisc, u8 isc,
 			       u64 h_nib);

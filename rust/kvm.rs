@@ -23,6 +23,7 @@ use kernel::{
 };
 
 use super::vfio::{drop_foreign, ffi::VfioDeviceRaw, PinnedNib, VfioDevice};
+use crate::model::irq::{NibRelease, NibStep};
 
 pub(super) mod ffi {
     use super::*;
@@ -234,12 +235,15 @@ pub(crate) fn aqic_disable(qid: u16) -> u32 {
 /// [`KvmRef::aqic_enable`], with the pinned NIB the adapter stores into and
 /// a reference to the guest, whose GISA the adapter also stores into.
 ///
-/// Both stay until the adapter no longer uses them: dropping this
-/// first checks with TAPQ that the queue's interruptions are off (after an
-/// AQIC disable, a reset, or the queue leaving the configuration). If they
-/// are not, it turns them off itself (AQIC, then a reset) and, should even
-/// that fail, keeps the page pinned and the guest allocated for good
-/// rather than free them under the adapter.
+/// Both stay until the adapter no longer uses them: dropping this first
+/// checks with TAPQ that the queue's interruptions are off (after an AQIC
+/// disable, a reset, or the queue leaving the configuration). If they are
+/// not, it turns them off itself (AQIC, then a reset). VFIO's pin goes in
+/// every case, since unmapping guest memory must leave no pin behind; if
+/// the interruptions still are not off, the page itself and the guest stay
+/// allocated for good (see [`PinnedNib::unpin_keeping_page`]), so the
+/// adapter stores only into memory nothing else can get. The model
+/// ([`NibRelease`]) orders the steps.
 ///
 /// # Invariants
 ///
@@ -265,18 +269,7 @@ impl AqicEnabled {
         unsafe { ffi::vfio_ap_helper_aqic_off(self.qid) }
     }
 
-    /// Turns the interruptions off for a driver that did not: AQIC, then
-    /// a reset (which also turns them off); whether that worked.
-    fn turn_off(&self) -> bool {
-        aqic_disable(self.qid);
-        if self.wait_off(5) {
-            return true;
-        }
-        super::ap::zapq(self.qid, false);
-        self.wait_off(50)
-    }
-
-    /// Polls [`Self::off`] `polls` times, 20 ms apart.
+    /// Polls [`Self::off`] `polls` times, 20 ms apart; whether it held.
     fn wait_off(&self, polls: u32) -> bool {
         for _ in 0..polls {
             fsleep(Delta::from_millis(20));
@@ -286,10 +279,10 @@ impl AqicEnabled {
         }
         false
     }
-}
 
-impl Drop for AqicEnabled {
-    fn drop(&mut self) {
+    /// Releases the NIB and the guest once the adapter no longer uses
+    /// them, turning the interruptions off first when the driver did not.
+    fn release(&mut self) {
         // Both are set until released, and released together.
         let kvm = self.kvm.take();
         let Some(nib) = self.nib.take() else {
@@ -297,25 +290,47 @@ impl Drop for AqicEnabled {
         };
         // The driver drops it after turning the interruptions off (AQIC or
         // a reset), so the first check normally holds.
-        let off = self.off() || self.turn_off();
-        if off {
-            // The adapter does not store into the NIB or the GISA any more
-            // (type invariant): both may go. The guest reference is not
-            // the last one (the driver drops this while the VFIO device is
-            // open, whose core holds one), so no lock of the guest is in
-            // the way.
-            drop(nib);
-            drop(kvm);
-        } else {
-            pr_err!(
-                "queue {:04x}: interruptions stay enabled; keeping its NIB page pinned and its guest\n",
-                self.qid
-            );
-            nib.leak();
-            if let Some(kvm) = kvm {
-                kvm.leak();
+        let mut steps = NibRelease::new();
+        let mut off = self.off();
+        loop {
+            match steps.next(off) {
+                NibStep::Disable { polls } => {
+                    aqic_disable(self.qid);
+                    off = self.wait_off(polls);
+                }
+                NibStep::Reset { polls } => {
+                    super::ap::zapq(self.qid, false);
+                    off = self.wait_off(polls);
+                }
+                NibStep::Unpin => {
+                    // The adapter no longer stores into the NIB or the
+                    // GISA (type invariant): both may go. The guest
+                    // reference is not the last one (the driver drops
+                    // this while the VFIO device is open, whose core
+                    // holds one), so no lock of the guest is in the way.
+                    drop(nib);
+                    drop(kvm);
+                    return;
+                }
+                NibStep::UnpinKeepingPage => {
+                    pr_err!(
+                        "queue {:04x}: interruptions stay enabled; keeping its NIB page and guest allocated\n",
+                        self.qid
+                    );
+                    nib.unpin_keeping_page();
+                    if let Some(kvm) = kvm {
+                        kvm.leak();
+                    }
+                    return;
+                }
             }
         }
+    }
+}
+
+impl Drop for AqicEnabled {
+    fn drop(&mut self) {
+        self.release();
     }
 }
 

@@ -62,6 +62,11 @@ pub(super) mod ffi {
             h_nib: *mut u64,
         ) -> c_int;
         pub(super) fn vfio_ap_helper_unpin_nib(vdev: *mut VfioDeviceRaw, iova: u64);
+        pub(super) fn vfio_ap_helper_unpin_nib_keep_page(
+            vdev: *mut VfioDeviceRaw,
+            iova: u64,
+            h_nib: u64,
+        );
         pub(super) fn vfio_ap_helper_nib_shared(h_nib: u64) -> c_int;
         pub(super) fn vfio_set_irqs_validate_and_prepare(
             hdr: *mut super::IrqSet,
@@ -409,8 +414,10 @@ impl Drop for EventFd {
 /// Only [`KvmRef::aqic_enable`](super::kvm::KvmRef::aqic_enable) hands the
 /// page to the adapter, and it keeps the `PinnedNib` (inside an
 /// [`AqicEnabled`](super::kvm::AqicEnabled)) until the adapter no longer
-/// uses it: nothing else in the module sees the host address, so dropping
-/// a `PinnedNib` never frees a page the adapter may still write.
+/// uses it, or else gives the pin up with
+/// [`PinnedNib::unpin_keeping_page`]: nothing else in the module sees the
+/// host address, so dropping a `PinnedNib` never frees a page the adapter
+/// may still write.
 ///
 /// # Invariants
 ///
@@ -444,12 +451,21 @@ impl PinnedNib {
         unsafe { ffi::vfio_ap_helper_nib_shared(self.h_nib) == 0 }
     }
 
-    /// Gives up the page without unpinning it: for a NIB the adapter may
-    /// still write (the page then stays pinned for good).
-    pub(super) fn leak(self) {
+    /// Releases VFIO's pin but keeps the page itself allocated for good
+    /// (a page reference of our own, never put): for a NIB the adapter may
+    /// still store into. Unmapping guest memory must leave no pin in the
+    /// range (VFIO retries and then fails), while the page must not go
+    /// back to the allocator; so it stays, owned by nobody else, and the
+    /// adapter's stores cannot reach memory someone else got.
+    pub(super) fn unpin_keeping_page(self) {
         let this = core::mem::ManuallyDrop::new(self);
-        // SAFETY: Taken in `pin_nib` (type invariant); the pin itself is
-        // deliberately kept.
+        // SAFETY: We own this pin of `iova` through `vdev`, which is live
+        // (we hold a reference); `h_nib` is in the pinned page. The page
+        // reference the helper takes first is deliberately never put.
+        unsafe {
+            ffi::vfio_ap_helper_unpin_nib_keep_page(this.vdev.as_ptr(), this.iova, this.h_nib)
+        };
+        // SAFETY: Taken in `pin_nib` (type invariant).
         unsafe { ffi::vfio_ap_helper_vfio_put(this.vdev.as_ptr()) };
     }
 }

@@ -157,6 +157,18 @@ void vfio_ap_helper_unpin_nib(struct vfio_device *vdev, u64 iova)
 	vfio_unpin_pages(vdev, iova, 1);
 }
 
+/*
+ * Unpins the NIB page at guest address @iova but keeps the page itself: a
+ * reference of its own, never put, so that an adapter that may still store
+ * into @h_nib stores into a page nobody else can get.
+ */
+void vfio_ap_helper_unpin_nib_keep_page(struct vfio_device *vdev, u64 iova,
+					u64 h_nib)
+{
+	get_page(pfn_to_page(PHYS_PFN(h_nib)));
+	vfio_unpin_pages(vdev, iova, 1);
+}
+
 /* For protected guests: whether the pinned NIB page is shared (0). */
 int vfio_ap_helper_nib_shared(u64 h_nib)
 {

@@ -306,6 +306,95 @@ pub const fn after_disable_aqic(rc: u8, attempt: u32) -> DisableStep {
     }
 }
 
+/// How often TAPQ is polled, 20 ms apart, after the AQIC of
+/// [`NibStep::Disable`] (upstream's `vfio_ap_wait_for_irqclear` tries five
+/// times).
+pub const DISABLE_POLLS: u32 = 5;
+
+/// How often TAPQ is polled, 20 ms apart, after the reset of
+/// [`NibStep::Reset`] (one second; a reset takes milliseconds).
+pub const RESET_POLLS: u32 = 50;
+
+/// A step of releasing the pinned NIB of a queue's guest interruptions
+/// (see [`NibRelease`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NibStep {
+    /// Turn the interruptions off (AQIC with IR off), then test the
+    /// queue up to `polls` times.
+    Disable {
+        /// TAPQ polls, 20 ms apart.
+        polls: u32,
+    },
+    /// Reset the queue (ZAPQ, which turns interruptions off), then test it
+    /// up to `polls` times.
+    Reset {
+        /// TAPQ polls, 20 ms apart.
+        polls: u32,
+    },
+    /// Unpin the page: the adapter no longer stores into the NIB, nor
+    /// into the guest's GISA.
+    Unpin,
+    /// Unpin the page, but keep the page itself and the guest allocated
+    /// for good: the adapter may still store into the NIB and the GISA.
+    UnpinKeepingPage,
+}
+
+impl NibStep {
+    /// Whether the step ends the release, leaving no VFIO pin.
+    pub const fn unpins(self) -> bool {
+        matches!(self, NibStep::Unpin | NibStep::UnpinKeepingPage)
+    }
+}
+
+/// Releasing the pinned NIB of a queue whose interruptions are given up
+/// (disabled, the queue reset or removed, the device closed, or the guest
+/// memory holding the NIB unmapped).
+///
+/// The page may go back to its owner only once the adapter no longer
+/// stores into it, while VFIO requires that unmapping guest memory
+/// (`dma_unmap`) leaves no pin in the range: its type1 backend retries a
+/// few times and then stops the kernel, iommufd fails the unmap. So every
+/// release ends unpinned: once TAPQ shows the interruptions off, or, when
+/// turning them off with AQIC and then with a reset of the queue did not
+/// work either, keeping a reference to the page (and the guest, whose GISA
+/// the adapter also stores into) for good, so that the adapter's stores
+/// cannot reach memory that the host gave to someone else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NibRelease {
+    tried: u8,
+}
+
+impl Default for NibRelease {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl NibRelease {
+    /// A release that has tried nothing yet.
+    pub const fn new() -> NibRelease {
+        NibRelease { tried: 0 }
+    }
+
+    /// The next step, given whether the queue's last TAPQ showed its
+    /// interruptions off (or the queue not operational, which a queue
+    /// leaves only through a reset).
+    pub fn next(&mut self, off: bool) -> NibStep {
+        if off {
+            return NibStep::Unpin;
+        }
+        let step = match self.tried {
+            0 => NibStep::Disable {
+                polls: DISABLE_POLLS,
+            },
+            1 => NibStep::Reset { polls: RESET_POLLS },
+            _ => NibStep::UnpinKeepingPage,
+        };
+        self.tried = self.tried.saturating_add(1);
+        step
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,5 +615,60 @@ mod tests {
         for rc in [0x01, 0x03, 0x04, 0x06] {
             assert_eq!(after_disable_aqic(rc, 0), DisableStep::WarnAndRelease);
         }
+    }
+
+    /// Runs a release whose TAPQ answers come from `offs` (one per test:
+    /// the first check, then one per turn-off step); returns the steps.
+    fn release_steps(offs: &[bool]) -> ([Option<NibStep>; 4], usize) {
+        let mut r = NibRelease::new();
+        let mut steps = [None; 4];
+        for (i, &off) in offs.iter().enumerate() {
+            let step = r.next(off);
+            steps[i] = Some(step);
+            if step.unpins() {
+                return (steps, i + 1);
+            }
+        }
+        (steps, offs.len())
+    }
+
+    #[test]
+    fn every_nib_release_ends_unpinned() {
+        // Every sequence of TAPQ answers: the release ends within the
+        // first check and two turn-off steps, always without a VFIO pin
+        // (unmapping guest memory must leave none); the page is simply
+        // unpinned exactly when a TAPQ showed the interruptions off, and
+        // kept allocated (with the guest) only when none did.
+        for bits in 0u8..8 {
+            let offs = [bits & 1 != 0, bits & 2 != 0, bits & 4 != 0];
+            let (steps, n) = release_steps(&offs);
+            let last = steps[n - 1].unwrap();
+            assert!(last.unpins(), "{offs:?}: ends with {last:?}");
+            let seen_off = offs[..n].iter().any(|&o| o);
+            assert_eq!(last == NibStep::Unpin, seen_off, "{offs:?}: {steps:?}");
+            assert_eq!(last == NibStep::UnpinKeepingPage, !seen_off);
+            // Nothing is unpinned before the adapter was seen to stop, or
+            // every way to stop it was tried.
+            for s in &steps[..n - 1] {
+                assert!(!s.unwrap().unpins(), "{offs:?}: {steps:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nib_release_turns_off_with_aqic_then_a_reset() {
+        let mut r = NibRelease::new();
+        assert_eq!(r.next(true), NibStep::Unpin, "already off: no AQIC");
+        let mut r = NibRelease::new();
+        assert_eq!(r.next(false), NibStep::Disable { polls: 5 });
+        assert_eq!(r.next(false), NibStep::Reset { polls: 50 });
+        assert_eq!(r.next(false), NibStep::UnpinKeepingPage);
+        let mut r = NibRelease::new();
+        assert_eq!(r.next(false), NibStep::Disable { polls: 5 });
+        assert_eq!(r.next(true), NibStep::Unpin, "off after AQIC: no reset");
+        let mut r = NibRelease::new();
+        r.next(false);
+        r.next(false);
+        assert_eq!(r.next(true), NibStep::Unpin, "off after the reset");
     }
 }
