@@ -6,7 +6,7 @@
 # Documentation/s390/vfio-ap.rst with our module, showing each command and
 # its output on the console (the doc examples, selftests/docs, each checked
 # against the document). MODULE=upstream does the same with the upstream C
-# module. Ends with the run's "N passed, N failed" summary.
+# module. Ends with the run's "N passed, N failed, N skipped, N todo" summary.
 source "$(dirname "$0")/lib.sh"
 cd "$VFIO_AP_TOP"
 
