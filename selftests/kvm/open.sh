@@ -9,7 +9,7 @@
 . ./lib/vm.sh
 . ./kvm/common.sh
 
-plan 43
+plan 44
 suite_cleanup
 
 # KVM initialised at boot: the SCLP reported SIE (sief2), and the probe of
@@ -28,6 +28,8 @@ G1=$M/$U1/guest_matrix
 G2=$M/$U2/guest_matrix
 
 kvm_start
+# What KVM tested at start-up, from user space (PLO is not privileged).
+expect "kvm: PLO's test form: no function code installed" "$(hx plo)" "cc3 256"
 r="$(hx container) $(hx group 0 $(group_of $U1)) $(hx open 0 $U1)"
 expect "kvm: open without a KVM instance is EINVAL" "$r" "ok ok EINVAL"
 r="$(kvm_vm) $(hx vcpu 0) $(hx kvm-add 0)"

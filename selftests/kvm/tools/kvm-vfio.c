@@ -14,6 +14,9 @@
  *
  * Commands (S is a slot 0-3 for a group and its device, I an IRQ index):
  *   pid                  the process id (names the VM's s390dbf area)
+ *   plo                  tests all 256 PLO function codes (the test form,
+ *                        which KVM uses at start-up); "ccC N ..." counts
+ *                        the condition codes
  *   kvm                  open /dev/kvm and create a VM (KVM_CREATE_VM)
  *   vcpu N               create vCPU N (KVM_CREATE_VCPU); it never runs
  *   container            open /dev/vfio/vfio
@@ -220,6 +223,42 @@ static void out_hex(unsigned long v)
 	out(buf + i);
 }
 
+/* PERFORM LOCKED OPERATION's test form for function code fc; its cc. */
+static int plo_test(unsigned long fc)
+{
+	register unsigned long r0 asm("0") = fc | 0x100;
+	int cc;
+
+	asm volatile("plo	0,0,0,0(0)\n"
+		     "ipm	%[cc]\n"
+		     "srl	%[cc],28\n"
+		     : [cc] "=d"(cc)
+		     : "d"(r0)
+		     : "cc", "memory");
+	return cc;
+}
+
+static void plo(void)
+{
+	unsigned long n[4] = { 0, 0, 0, 0 };
+	unsigned long fc;
+	int cc, first = 1;
+
+	for (fc = 0; fc < 256; fc++)
+		n[plo_test(fc)]++;
+	for (cc = 0; cc < 4; cc++) {
+		if (!n[cc])
+			continue;
+		if (!first)
+			out(" ");
+		first = 0;
+		out("cc");
+		out_num(cc);
+		out(" ");
+		out_num(n[cc]);
+	}
+}
+
 static const char *errname(long e)
 {
 	switch (e) {
@@ -376,6 +415,8 @@ static int command(char **w, int n)
 
 	if (n == 1 && same(w[0], "pid")) {
 		out_num(sys3(NR_getpid, 0, 0, 0));
+	} else if (n == 1 && same(w[0], "plo")) {
+		plo();
 	} else if (n == 1 && same(w[0], "kvm")) {
 		close_fd(&vm_fd);
 		if (kvm_fd < 0)
