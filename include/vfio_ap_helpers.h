@@ -63,7 +63,7 @@ struct debug_info *vfio_ap_helper_dbf_register(const char *name, int pages,
 					       int nr_areas, int buf_size,
 					       int level);
 void vfio_ap_helper_dbf_unregister(struct debug_info *id);
-void vfio_ap_helper_dbf_event3(struct debug_info *id, int level,
-			       const char *fmt, long a, long b, long c);
+void vfio_ap_helper_dbf_event(struct debug_info *id, int level,
+			      const char *fmt, const long args[9]);
 
 #endif /* VFIO_AP_HELPERS_H */

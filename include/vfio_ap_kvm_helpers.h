@@ -39,6 +39,7 @@ void *vfio_ap_helper_pqap_slot_free(struct vfio_ap_pqap_slot *slot);
 void vfio_ap_helper_vcpu_regs(struct kvm_vcpu *vcpu, u64 regs[3]);
 void vfio_ap_helper_vcpu_set_gr1(struct kvm_vcpu *vcpu, u64 gr1);
 bool vfio_ap_helper_vcpu_aiv(struct kvm_vcpu *vcpu);
+u32 vfio_ap_helper_vcpu_eca(struct kvm_vcpu *vcpu);
 bool vfio_ap_helper_vcpu_protected(struct kvm_vcpu *vcpu);
 struct kvm *vfio_ap_helper_vcpu_kvm(struct kvm_vcpu *vcpu);
 
@@ -53,6 +54,7 @@ void vfio_ap_helper_unpin_nib_keep_page(struct vfio_device *vdev, u64 iova,
 int vfio_ap_helper_nib_shared(u64 h_nib);
 u32 vfio_ap_helper_aqic_enable(u16 qid, struct kvm *kvm, u8 gisc, u8 isc,
 			       u64 h_nib);
+u32 vfio_ap_helper_kvm_gisa_field(struct kvm *kvm);
 u32 vfio_ap_helper_aqic_disable(u16 qid);
 bool vfio_ap_helper_aqic_off(u16 qid);
 

@@ -26,13 +26,11 @@ mod ffi {
             level: c_int,
         ) -> *mut DebugInfo;
         pub(super) fn vfio_ap_helper_dbf_unregister(id: *mut DebugInfo);
-        pub(super) fn vfio_ap_helper_dbf_event3(
+        pub(super) fn vfio_ap_helper_dbf_event(
             id: *mut DebugInfo,
             level: c_int,
             fmt: *const c_char,
-            a: c_long,
-            b: c_long,
-            c: c_long,
+            args: *const c_long,
         );
     }
 }
@@ -41,8 +39,12 @@ mod ffi {
 /// of its entries.
 pub(crate) const LEVEL_WARN: i32 = 4;
 
-/// The most arguments a sprintf entry of an area holds.
-const MAX_SPRINTF_ARGS: usize = 10;
+/// The size of a sprintf entry of an area, in longs: the format and its
+/// arguments.
+const SPRINTF_ENTRY_LONGS: usize = 10;
+
+/// The most arguments an entry holds (the format takes one long).
+pub(crate) const MAX_ARGS: usize = SPRINTF_ENTRY_LONGS - 1;
 
 /// A registered debug area with the sprintf view.
 ///
@@ -61,11 +63,12 @@ unsafe impl Sync for Area {}
 
 impl Area {
     /// Registers area `name` (one page, one area, entries large enough for
-    /// ten sprintf arguments) with the sprintf view, at `level`.
+    /// a format and nine arguments, as upstream's) with the sprintf view,
+    /// at `level`.
     ///
     /// Fails with `ENOENT`, as upstream does, when the area cannot be created.
     pub(crate) fn register(name: &'static CStr, level: i32) -> Result<Self> {
-        let buf_size = MAX_SPRINTF_ARGS * core::mem::size_of::<c_long>();
+        let buf_size = SPRINTF_ENTRY_LONGS * core::mem::size_of::<c_long>();
         // SAFETY: `name` is NUL-terminated and static (the area keeps it).
         let id = unsafe {
             ffi::vfio_ap_helper_dbf_register(name.as_char_ptr(), 1, 1, buf_size as i32, level)
@@ -74,36 +77,35 @@ impl Area {
         NonNull::new(id).map(|id| Self { id }).ok_or(ENOENT)
     }
 
-    // The driver's only entries are warnings of the PQAP(AQIC) interception,
-    // which comes with the KVM side.
-    #[allow(dead_code)]
-    /// Records a sprintf entry at `level` with up to three integer
-    /// arguments. The format must be a static C string (the area stores the
-    /// pointer and formats only when read) with integer conversions only and
-    /// at most three `%` characters in all; other formats are dropped.
-    pub(crate) fn event(&self, level: i32, fmt: &'static CStr, a: c_long, b: c_long, c: c_long) {
-        if !integer_format(fmt.to_bytes()) {
+    /// Records a sprintf entry at `level` with the integer arguments
+    /// `args`. The format must be a static C string (the area stores the
+    /// pointer and formats only when read) with integer conversions only,
+    /// one for each of `args` in order; other formats, or more than
+    /// [`MAX_ARGS`] arguments, are dropped.
+    pub(crate) fn event(&self, level: i32, fmt: &'static CStr, args: &[c_long]) {
+        if args.len() > MAX_ARGS || integer_format(fmt.to_bytes()) != Some(args.len()) {
             return;
         }
+        let mut all = [0; MAX_ARGS];
+        all[..args.len()].copy_from_slice(args);
         // SAFETY: The area is registered (type invariant); `fmt` is static
-        // and, as checked above, has at most three `%` characters (s390dbf
-        // takes one `long` argument per `%`, and three are passed) and only
-        // integer conversions, which `long` arguments satisfy.
+        // and, as checked above, has one `%` per argument and only integer
+        // conversions, which `long` arguments satisfy (s390dbf fetches one
+        // `long` per `%`; the helper passes nine, the rest zero); `all`
+        // has nine longs.
         unsafe {
-            ffi::vfio_ap_helper_dbf_event3(self.id.as_ptr(), level, fmt.as_char_ptr(), a, b, c)
+            ffi::vfio_ap_helper_dbf_event(self.id.as_ptr(), level, fmt.as_char_ptr(), all.as_ptr())
         };
     }
 }
 
-/// Whether `fmt` has at most three `%` characters and each conversion is of
-/// an integer (`d`, `i`, `u`, `x`, `X`, `o`, `c` with flags, width and
-/// `l`/`h`).
+/// The number of arguments of `fmt` when it has one `%` per argument and
+/// each conversion is of an integer (`d`, `i`, `u`, `x`, `X`, `o`, `c` with
+/// flags, width and `l`/`h`); `None` otherwise.
 ///
-/// s390dbf counts every `%`, `%%` included, as one argument to fetch.
-fn integer_format(fmt: &[u8]) -> bool {
-    if fmt.iter().filter(|&&b| b == b'%').count() > 3 {
-        return false;
-    }
+/// s390dbf counts every `%`, `%%` included, as one argument to fetch, so
+/// `%%` is refused too.
+fn integer_format(fmt: &[u8]) -> Option<usize> {
     let mut n = 0;
     let mut i = 0;
     while i < fmt.len() {
@@ -112,20 +114,16 @@ fn integer_format(fmt: &[u8]) -> bool {
             continue;
         }
         i += 1;
-        if fmt.get(i) == Some(&b'%') {
-            i += 1;
-            continue;
-        }
         while i < fmt.len() && b"-+ #0123456789lh".contains(&fmt[i]) {
             i += 1;
         }
         match fmt.get(i) {
             Some(b'd' | b'i' | b'u' | b'x' | b'X' | b'o' | b'c') => n += 1,
-            _ => return false,
+            _ => return None,
         }
         i += 1;
     }
-    n <= 3
+    Some(n)
 }
 
 impl Drop for Area {

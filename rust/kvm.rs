@@ -76,6 +76,7 @@ pub(super) mod ffi {
         pub(super) fn vfio_ap_helper_vcpu_regs(vcpu: *mut VcpuRaw, regs: *mut u64);
         pub(super) fn vfio_ap_helper_vcpu_set_gr1(vcpu: *mut VcpuRaw, gr1: u64);
         pub(super) fn vfio_ap_helper_vcpu_aiv(vcpu: *mut VcpuRaw) -> bool;
+        pub(super) fn vfio_ap_helper_vcpu_eca(vcpu: *mut VcpuRaw) -> u32;
         pub(super) fn vfio_ap_helper_vcpu_protected(vcpu: *mut VcpuRaw) -> bool;
         pub(super) fn vfio_ap_helper_vcpu_kvm(vcpu: *mut VcpuRaw) -> *mut KvmRaw;
         pub(super) fn vfio_ap_helper_gpa_in_memslot(kvm: *mut KvmRaw, gpa: u64) -> bool;
@@ -88,6 +89,7 @@ pub(super) mod ffi {
             isc: u8,
             h_nib: u64,
         ) -> u32;
+        pub(super) fn vfio_ap_helper_kvm_gisa_field(kvm: *mut KvmRaw) -> u32;
         pub(super) fn vfio_ap_helper_aqic_disable(qid: u16) -> u32;
         pub(super) fn vfio_ap_helper_aqic_off(qid: u16) -> bool;
     }
@@ -150,6 +152,13 @@ impl KvmRef {
         // SAFETY: The guest is live.
         let ret = unsafe { ffi::vfio_ap_helper_gisc_unregister(self.as_raw(), isc.into()) };
         kernel::error::to_result(ret)
+    }
+
+    /// The GISA origin field of an AQIC request for this guest (its
+    /// GISA's address divided by 16, in 27 bits), for the log.
+    pub(crate) fn gisa_field(&self) -> u32 {
+        // SAFETY: The guest is live.
+        unsafe { ffi::vfio_ap_helper_kvm_gisa_field(self.as_raw()) }
     }
 
     /// PQAP(AQIC) enabling interruptions of queue `qid` for this guest:
@@ -513,6 +522,12 @@ impl Vcpu {
     pub(crate) fn aiv(&self) -> bool {
         // SAFETY: The vCPU is live.
         unsafe { ffi::vfio_ap_helper_vcpu_aiv(self.as_raw()) }
+    }
+
+    /// The vCPU's execution controls A (`eca`, for the log).
+    pub(crate) fn eca(&self) -> u32 {
+        // SAFETY: The vCPU is live.
+        unsafe { ffi::vfio_ap_helper_vcpu_eca(self.as_raw()) }
     }
 
     /// Whether the vCPU belongs to a protected (secure) guest.

@@ -185,9 +185,16 @@ void vfio_ap_helper_dbf_unregister(debug_info_t *id)
 	debug_unregister(id);
 }
 
-void vfio_ap_helper_dbf_event3(debug_info_t *id, int level, const char *fmt,
-			       long a, long b, long c)
+/*
+ * A sprintf entry with up to nine arguments: s390dbf takes one per '%' of
+ * the format, at most as many as the entry holds (nine, the area's entries
+ * having room for the format and nine longs).
+ */
+void vfio_ap_helper_dbf_event(debug_info_t *id, int level, const char *fmt,
+			      const long args[9])
 {
 	/* The format must be static: s390dbf stores the pointer. */
-	debug_sprintf_event(id, level, (char *)fmt, a, b, c);
+	debug_sprintf_event(id, level, (char *)fmt, args[0], args[1], args[2],
+			    args[3], args[4], args[5], args[6], args[7],
+			    args[8]);
 }

@@ -115,6 +115,11 @@ bool vfio_ap_helper_vcpu_aiv(struct kvm_vcpu *vcpu)
 	return vcpu->arch.sie_block->eca & ECA_AIV;
 }
 
+u32 vfio_ap_helper_vcpu_eca(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.sie_block->eca;
+}
+
 bool vfio_ap_helper_vcpu_protected(struct kvm_vcpu *vcpu)
 {
 	return kvm_s390_pv_cpu_is_protected(vcpu);
@@ -187,6 +192,15 @@ u32 vfio_ap_helper_aqic_enable(u16 qid, struct kvm *kvm, u8 gisc, u8 isc,
 	ctrl.gisa = virt_to_phys(kvm->arch.gisa_int.origin) >> 4;
 	status = ap_aqic(qid, ctrl, h_nib);
 	return status.value;
+}
+
+/* The GISA field of the AQIC controls for @kvm, as aqic_enable sets it. */
+u32 vfio_ap_helper_kvm_gisa_field(struct kvm *kvm)
+{
+	union ap_qirq_ctrl ctrl = { .value = 0 };
+
+	ctrl.gisa = virt_to_phys(kvm->arch.gisa_int.origin) >> 4;
+	return ctrl.gisa;
 }
 
 u32 vfio_ap_helper_aqic_disable(u16 qid)

@@ -17,13 +17,18 @@
 
 use kernel::{
     device::Device,
+    ffi::c_long,
     prelude::*,
     sync::{aref::ARef, Arc, GlobalGuard, GlobalLockedBy},
     time::{delay::fsleep, Delta},
 };
 
 use crate::abstractions::kvm::KvmGuard;
-use crate::abstractions::{ap, sync::global_mutex};
+use crate::abstractions::{
+    ap,
+    debug::{self, Area},
+    sync::global_mutex,
+};
 use crate::model::{
     apqn::Apqn,
     crycb,
@@ -66,6 +71,21 @@ global_mutex! {
     init = init_mdevs_lock;
 }
 
+global_mutex! {
+    /// The `vfio_ap` s390dbf area (upstream `vfio_ap_dbf_info`), from
+    /// module init to exit. A leaf lock: nothing is taken under it.
+    static DBF: Option<Area> = None;
+    init = init_dbf_lock;
+}
+
+/// Records a warning in the `vfio_ap` s390dbf area (upstream
+/// `VFIO_AP_DBF_WARN`); `fmt` has one integer conversion per argument.
+pub(crate) fn dbf_warn(fmt: &'static CStr, args: &[c_long]) {
+    if let Some(dbf) = &*DBF.lock() {
+        dbf.event(debug::LEVEL_WARN, fmt, args);
+    }
+}
+
 /// The initialised global state; dropping it forgets every mdev.
 ///
 /// The module keeps it until every registration that could reach the state
@@ -75,22 +95,28 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Initialises the locks and the host configuration (QCI). Called once
-    /// at module init, before anything that could use the state is
+    /// Initialises the locks and the host configuration (QCI), and keeps
+    /// the debug area `dbf` until the state is dropped. Called once at
+    /// module init, before anything that could use the state is
     /// registered.
-    pub(crate) fn init() -> Result<Self> {
+    pub(crate) fn init(dbf: Area) -> Result<Self> {
         init_guests_lock();
         init_mdevs_lock();
+        init_dbf_lock();
         let config = ap_config(&ap::qci()?);
         lock_mdevs().host.set_config(config);
+        *DBF.lock() = Some(dbf);
         Ok(Self { _private: () })
     }
 }
 
 impl Drop for State {
     fn drop(&mut self) {
-        // Statics are not dropped: release the mdev references here.
+        // Statics are not dropped: release the mdev references and the
+        // debug area here.
         lock_guests().mdevs.clear();
+        let dbf = DBF.lock().take();
+        drop(dbf);
     }
 }
 
@@ -386,12 +412,14 @@ fn needs_verification(r: Resetting) -> bool {
         // for guest interruptions.
         AfterZapq::FreeIrq => false,
         AfterZapq::Unexpected => {
+            // Upstream WARNs: an answer the architecture does not allow.
             pr_warn!(
                 "PQAP/ZAPQ for {:02x}.{:04x} failed with invalid rc={}\n",
                 r.q.apid,
                 r.q.apqi,
                 r.last
             );
+            kernel::warn_on!(true);
             false
         }
     }
@@ -421,12 +449,14 @@ fn poll_reset(mdevs: &mut GlobalGuard<MDEVS_LOCK>, r: &mut Resetting, round: u32
             false
         }
         AfterResetTapq::Failed => {
+            // Upstream WARNs, as above.
             pr_warn!(
                 "failed to verify reset of queue {:02x}.{:04x}: TAPQ rc={}\n",
                 r.q.apid,
                 r.q.apqi,
                 rc
             );
+            kernel::warn_on!(true);
             true
         }
     }

@@ -36,8 +36,8 @@ struct VfioAp {
     _mdev: mdev::MdevRegistration,
     _queue_driver: queue::QueueDriverRegistration,
     _matrix: matrix::MatrixDevice,
+    // Holds the debug area too.
     _state: state::State,
-    _dbf: abstractions::debug::Area,
 }
 
 impl kernel::Module for VfioAp {
@@ -52,7 +52,7 @@ impl kernel::Module for VfioAp {
         if !abstractions::ap::instructions_available() {
             return Err(ENODEV);
         }
-        let state = state::State::init()?;
+        let state = state::State::init(dbf)?;
         let matrix = matrix::MatrixDevice::create(module)?;
         let queue_driver = queue::QueueDriverRegistration::register(module)?;
         let mdev = mdev::MdevRegistration::register(matrix.device(), module)?;
@@ -61,7 +61,6 @@ impl kernel::Module for VfioAp {
             _queue_driver: queue_driver,
             _matrix: matrix,
             _state: state,
-            _dbf: dbf,
         })
     }
 }

@@ -10,6 +10,7 @@
 #![deny(unsafe_code)]
 
 use kernel::{
+    ffi::c_long,
     pr_warn_once,
     prelude::*,
     sync::{Arc, ArcBorrow},
@@ -27,13 +28,13 @@ use crate::model::{
     apqn::Apqn,
     crycb::{self, CrycbWrite, GuestAction, RequestNotice},
     irq::{
-        after_disable_aqic, begin_enable, route_pqap, AqicRequest, DisableStep, IrqBinding,
-        PqapRoute, Refusal,
+        after_disable_aqic, begin_enable, route_pqap, uuid_words, AqicRequest, DisableStep,
+        IrqBinding, PqapRoute, Refusal, RefusalReason,
     },
     matrix::Apcb,
     reset::ResetSet,
     reset::{after_irq_tapq, AfterIrqTapq},
-    response::{QueueStatus, RC_INVALID_ADDRESS},
+    response::{QueueStatus, RC_INVALID_ADDRESS, RC_NORMAL, RC_Q_NOT_AVAIL},
     vfio::{self as uapi, Ioctl, IrqSet, Trigger, TriggerFd},
 };
 use crate::state::{self, MdevData, MdevEntry};
@@ -205,8 +206,15 @@ fn refuse(r: Refusal, nib: Option<PinnedNib>) -> QueueStatus {
     r.status
 }
 
+/// A number for an s390dbf entry (which holds `long`s).
+fn arg(v: impl Into<i64>) -> c_long {
+    // CAST: `long` is 64 bits on s390, so nothing is lost.
+    v.into() as c_long
+}
+
 /// Enables guest interruptions for queue `req.apqn` (`vfio_ap_irq_enable`):
-/// the steps and what to release come from the model (`model::irq`).
+/// the steps and what to release come from the model (`model::irq`). The
+/// s390dbf entries are upstream's, under upstream's function name.
 fn irq_enable(
     vcpu: &Vcpu,
     vdev: &VfioDevice,
@@ -215,17 +223,35 @@ fn irq_enable(
 ) -> QueueStatus {
     let kvm = vcpu.kvm();
     let q = req.apqn;
+    let qid = arg(q.qid());
+    // A NIB address as upstream's `%pad` shows it.
+    let nib_arg = req.nib as c_long;
     // Room to record the binding, so that a successful AQIC never has to
     // be undone for lack of memory.
     let room = vfio.irqs.reserve(1, GFP_KERNEL).is_ok();
     let pin = match begin_enable(req, kvm.gpa_in_memslot(req.nib), room) {
         Ok(pin) => pin,
-        Err(r) => return refuse(r, None),
+        Err(r) => {
+            if r.reason == RefusalReason::InvalidNib {
+                state::dbf_warn(
+                    c"vfio_ap_irq_enable: invalid NIB address: nib=%#018lx, apqn=%#04x\n",
+                    &[nib_arg, qid],
+                );
+            }
+            return refuse(r, None);
+        }
     };
     let nib = vdev.pin_nib(pin.nib());
     let pinned = match pin.pinned(nib.is_ok()) {
         Ok(p) => p,
-        Err(r) => return refuse(r, nib.ok()),
+        Err(r) => {
+            let rc = nib.as_ref().err().map_or(0, |e| e.to_errno());
+            state::dbf_warn(
+                c"vfio_ap_irq_enable: vfio_pin_pages failed: rc=%d,nib=%#018lx, apqn=%#04x\n",
+                &[arg(rc), nib_arg, qid],
+            );
+            return refuse(r, nib.ok());
+        }
     };
     let Ok(nib) = nib else {
         // `pinned` says the pin succeeded.
@@ -239,9 +265,17 @@ fn irq_enable(
     } else {
         pinned
     };
-    let reg = match pinned.registered(kvm.gisc_register(pinned.isc()).ok()) {
+    let nisc = kvm.gisc_register(pinned.isc());
+    let reg = match pinned.registered(nisc.as_ref().ok().copied()) {
         Ok(reg) => reg,
-        Err(r) => return refuse(r, Some(nib)),
+        Err(r) => {
+            let rc = nisc.err().map_or(0, |e| e.to_errno());
+            state::dbf_warn(
+                c"vfio_ap_irq_enable: gisc registration failed: nisc=%d, isc=%d, apqn=%#04x\n",
+                &[arg(rc), arg(req.isc), qid],
+            );
+            return refuse(r, Some(nib));
+        }
     };
     let new = reg.binding();
     // The queue's current interruptions go into the request: AQIC
@@ -281,7 +315,12 @@ fn irq_enable(
         }
     }
     if let Some(b) = out.release_new {
-        vfio.unregister_isc(b.isc);
+        if let Some(Err(e)) = vfio.kvm.as_ref().map(|k| k.gisc_unregister(b.isc)) {
+            state::dbf_warn(
+                c"vfio_ap_irq_enable: kvm_s390_gisc_unregister: rc=%d isc=%d, apqn=%#04x\n",
+                &[arg(e.to_errno()), arg(b.isc), qid],
+            );
+        }
         drop(aqic.unused);
         drop(aqic.enabled);
     } else if let (Some(binding), Some(enabled)) = (out.saved, aqic.enabled) {
@@ -293,6 +332,23 @@ fn irq_enable(
             enabled,
         });
     }
+    if status.response_code() != RC_NORMAL {
+        // The AQIC controls of the request: zone 0, IR on, the guest ISC,
+        // GISA format 0, the GISA origin, the host ISC.
+        state::dbf_warn(
+            c"vfio_ap_irq_enable: PQAP(AQIC) failed with status=%#02x: zone=%#x, ir=%#x, gisc=%#x, f=%#x,gisa=%#x, isc=%#x, apqn=%#04x\n",
+            &[
+                arg(status.response_code()),
+                0,
+                1,
+                arg(new.isc),
+                0,
+                arg(kvm.gisa_field()),
+                arg(reg.host_isc()),
+                qid,
+            ],
+        );
+    }
     out.status
 }
 
@@ -302,18 +358,48 @@ impl PqapHandler for VfioApDevice {
     fn handle(vcpu: &Vcpu, vdev: &VfioDevice, me: ArcBorrow<'_, MdevEntry>) -> Result {
         let [gr0, gr1, gr2] = vcpu.regs();
         let req = AqicRequest::from_regs(gr0, gr1, gr2);
+        let qid = arg(req.apqn.qid());
         // Without AIV, user space handles the instruction; no lock needed.
         if !vcpu.aiv() {
+            state::dbf_warn(
+                c"handle_pqap: AIV facility not installed: apqn=0x%04x, eca=0x%04x\n",
+                &[qid, arg(vcpu.eca())],
+            );
             return Err(EOPNOTSUPP);
         }
         // KVM holds the hook semaphore: only the mdevs lock may follow.
         let mut mdevs = state::lock_mdevs();
         let data = me.data.as_ref(&mdevs);
         let route = route_pqap(true, data.kvm_attached, &data.model, &mdevs.host, req);
+        match route {
+            PqapRoute::NotInUse => {
+                // The mdev's name is its UUID.
+                let w = uuid_words(me.dev.name().to_bytes()).unwrap_or_default();
+                state::dbf_warn(
+                    c"handle_pqap: mdev %08lx-%04lx-%04lx-%04lx-%04lx%08lx not in use: apqn=0x%04x\n",
+                    &[
+                        w[0] as c_long,
+                        w[1] as c_long,
+                        w[2] as c_long,
+                        w[3] as c_long,
+                        w[4] as c_long,
+                        w[5] as c_long,
+                        qid,
+                    ],
+                );
+            }
+            PqapRoute::NotLinked => state::dbf_warn(
+                c"handle_pqap: Queue %02x.%04x not bound to the vfio_ap driver\n",
+                &[arg(req.apqn.apid), arg(req.apqn.apqi)],
+            ),
+            _ => {}
+        }
         let vfio = &mut me.data.as_mut(&mut mdevs).vfio;
         let status = match route {
             PqapRoute::Userspace => return Err(EOPNOTSUPP),
-            PqapRoute::Reply(status) => status,
+            PqapRoute::NotInUse | PqapRoute::NotLinked => route
+                .reply()
+                .unwrap_or(QueueStatus::from_rc(RC_Q_NOT_AVAIL)),
             PqapRoute::Enable(req) => irq_enable(vcpu, vdev, vfio, &req),
             PqapRoute::Disable(req) => irq_disable(req.apqn, vfio),
         };

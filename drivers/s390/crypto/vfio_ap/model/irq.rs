@@ -51,8 +51,11 @@ pub enum PqapRoute {
     /// No adapter-interruption virtualization (AIV): return `EOPNOTSUPP`
     /// so that user space (QEMU) handles the instruction.
     Userspace,
-    /// Answer the guest with this status right away.
-    Reply(QueueStatus),
+    /// No guest uses the mdev: answer response code 01 right away.
+    NotInUse,
+    /// The queue is not linked to the mdev (not assigned to it, or not
+    /// bound to vfio_ap): answer response code 01 right away.
+    NotLinked,
     /// Enable interruptions (see [`begin_enable`]).
     Enable(AqicRequest),
     /// Disable interruptions (see [`after_disable_aqic`]).
@@ -63,6 +66,18 @@ pub enum PqapRoute {
 /// table): assigned to it and bound to vfio_ap.
 pub const fn is_linked(mdev: &Mdev, host: &HostState, q: Apqn) -> bool {
     mdev.holds(q) && host.is_bound(q)
+}
+
+impl PqapRoute {
+    /// The answer for the guest of a route that answers right away.
+    pub fn reply(self) -> Option<QueueStatus> {
+        match self {
+            PqapRoute::NotInUse | PqapRoute::NotLinked => {
+                Some(QueueStatus::from_rc(RC_Q_NOT_AVAIL))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Routes a PQAP(AQIC) intercepted through the hook of `mdev`
@@ -79,14 +94,48 @@ pub fn route_pqap(
     if !aiv {
         return PqapRoute::Userspace;
     }
-    if !guest_attached || !is_linked(mdev, host, req.apqn) {
-        return PqapRoute::Reply(QueueStatus::from_rc(RC_Q_NOT_AVAIL));
+    if !guest_attached {
+        return PqapRoute::NotInUse;
+    }
+    if !is_linked(mdev, host, req.apqn) {
+        return PqapRoute::NotLinked;
     }
     if req.enable {
         PqapRoute::Enable(req)
     } else {
         PqapRoute::Disable(req)
     }
+}
+
+/// The mdev's UUID (its device name, `8-4-4-4-12` hex digits) as the six
+/// numbers of upstream's s390dbf entries, which cannot keep a pointer to
+/// the name (the mdev may go before the entry is read): printed with
+/// `%08lx-%04lx-%04lx-%04lx-%04lx%08lx` they give the name back in lower
+/// case. `None` for anything else.
+pub fn uuid_words(name: &[u8]) -> Option<[u64; 6]> {
+    if name.len() != 36 {
+        return None;
+    }
+    // (start, digits) of each number in the name.
+    const FIELDS: [(usize, usize); 6] = [(0, 8), (9, 4), (14, 4), (19, 4), (24, 4), (28, 8)];
+    for dash in [8, 13, 18, 23] {
+        if name[dash] != b'-' {
+            return None;
+        }
+    }
+    let mut words = [0u64; 6];
+    for (w, (start, len)) in words.iter_mut().zip(FIELDS) {
+        for &c in &name[start..start + len] {
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return None,
+            };
+            *w = (*w << 4) | u64::from(d);
+        }
+    }
+    Some(words)
 }
 
 /// The interruption resources a queue holds: its pinned NIB (by guest
@@ -108,6 +157,21 @@ impl IrqBinding {
     }
 }
 
+/// Why an enable request failed before AQIC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefusalReason {
+    /// The NIB address is 0 or outside the guest's memory slots.
+    InvalidNib,
+    /// No memory to record the binding.
+    NoRoom,
+    /// Pinning the NIB's page failed.
+    PinFailed,
+    /// A protected guest's NIB page is not shared with the host.
+    NotShared,
+    /// Registering the guest ISC failed.
+    GiscFailed,
+}
+
 /// An enable request that failed before AQIC: unpin `unpin` (if set) and
 /// answer the guest with `status` (response code 06).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,13 +180,16 @@ pub struct Refusal {
     pub unpin: Option<u64>,
     /// The answer for the guest.
     pub status: QueueStatus,
+    /// Why (for the log).
+    pub reason: RefusalReason,
 }
 
 impl Refusal {
-    fn invalid_address(unpin: Option<u64>) -> Refusal {
+    fn invalid_address(unpin: Option<u64>, reason: RefusalReason) -> Refusal {
         Refusal {
             unpin,
             status: QueueStatus::from_rc(RC_INVALID_ADDRESS),
+            reason,
         }
     }
 }
@@ -159,8 +226,11 @@ pub fn begin_enable(
     nib_in_memslot: bool,
     can_record: bool,
 ) -> Result<PinNib, Refusal> {
-    if req.nib == 0 || !nib_in_memslot || !can_record {
-        return Err(Refusal::invalid_address(None));
+    if req.nib == 0 || !nib_in_memslot {
+        return Err(Refusal::invalid_address(None, RefusalReason::InvalidNib));
+    }
+    if !can_record {
+        return Err(Refusal::invalid_address(None, RefusalReason::NoRoom));
     }
     Ok(PinNib {
         nib: req.nib,
@@ -177,7 +247,7 @@ impl PinNib {
     /// Result of pinning (one page pinned, or not).
     pub fn pinned(self, ok: bool) -> Result<Pinned, Refusal> {
         if !ok {
-            return Err(Refusal::invalid_address(None));
+            return Err(Refusal::invalid_address(None, RefusalReason::PinFailed));
         }
         Ok(Pinned {
             nib: self.nib,
@@ -198,7 +268,10 @@ impl Pinned {
         if ok {
             Ok(self)
         } else {
-            Err(Refusal::invalid_address(Some(self.nib)))
+            Err(Refusal::invalid_address(
+                Some(self.nib),
+                RefusalReason::NotShared,
+            ))
         }
     }
 
@@ -211,7 +284,10 @@ impl Pinned {
                 isc: self.isc,
                 host_isc,
             }),
-            None => Err(Refusal::invalid_address(Some(self.nib))),
+            None => Err(Refusal::invalid_address(
+                Some(self.nib),
+                RefusalReason::GiscFailed,
+            )),
         }
     }
 }
@@ -456,8 +532,19 @@ mod tests {
         let (m, h) = mdev_and_host();
         let r = enable_req(3);
         assert_eq!(route_pqap(false, true, &m, &h, r), PqapRoute::Userspace);
-        let q01 = PqapRoute::Reply(QueueStatus::from_rc(0x01));
-        assert_eq!(route_pqap(true, false, &m, &h, r), q01);
+        let q01 = PqapRoute::NotLinked;
+        assert_eq!(route_pqap(true, false, &m, &h, r), PqapRoute::NotInUse);
+        for route in [PqapRoute::NotInUse, PqapRoute::NotLinked] {
+            assert_eq!(route.reply(), Some(QueueStatus::from_rc(0x01)));
+        }
+        assert_eq!(PqapRoute::Enable(r).reply(), None);
+        assert_eq!(PqapRoute::Userspace.reply(), None);
+        // No guest comes first, whatever the queue.
+        let unlinked = AqicRequest::from_regs(0x0704, GR1_IR, NIB);
+        assert_eq!(
+            route_pqap(true, false, &m, &h, unlinked),
+            PqapRoute::NotInUse
+        );
         assert_eq!(route_pqap(true, true, &m, &h, r), PqapRoute::Enable(r));
         let d = AqicRequest { enable: false, ..r };
         assert_eq!(route_pqap(true, true, &m, &h, d), PqapRoute::Disable(d));
@@ -486,20 +573,27 @@ mod tests {
         let refusal = begin_enable(&zero, true, true).unwrap_err();
         assert_eq!(refusal.status.response_code(), 0x06);
         assert_eq!(refusal.unpin, None);
+        assert_eq!(refusal.reason, RefusalReason::InvalidNib);
         let outside = begin_enable(&enable_req(3), false, true).unwrap_err();
         assert_eq!(
             (outside.unpin, outside.status.response_code()),
             (None, 0x06)
         );
         // No memory to record the binding: refused before pinning.
+        assert_eq!(outside.reason, RefusalReason::InvalidNib);
         let no_room = begin_enable(&enable_req(3), true, false).unwrap_err();
         assert_eq!(
             (no_room.unpin, no_room.status.response_code()),
             (None, 0x06)
         );
+        assert_eq!(no_room.reason, RefusalReason::NoRoom);
         let pin = begin_enable(&enable_req(3), true, true).unwrap();
         assert_eq!(pin.nib(), NIB);
-        assert_eq!(pin.pinned(false).unwrap_err().unpin, None);
+        let unpinned = pin.pinned(false).unwrap_err();
+        assert_eq!(
+            (unpinned.unpin, unpinned.reason),
+            (None, RefusalReason::PinFailed)
+        );
     }
 
     #[test]
@@ -511,10 +605,12 @@ mod tests {
             .unwrap();
         let r = pinned.shared(false).unwrap_err();
         assert_eq!((r.unpin, r.status.response_code()), (Some(NIB), 0x06));
+        assert_eq!(r.reason, RefusalReason::NotShared);
         let pinned = pinned.shared(true).unwrap();
         assert_eq!(pinned.isc(), 3);
         let r = pinned.registered(None).unwrap_err();
         assert_eq!((r.unpin, r.status.response_code()), (Some(NIB), 0x06));
+        assert_eq!(r.reason, RefusalReason::GiscFailed);
     }
 
     #[test]
@@ -670,5 +766,37 @@ mod tests {
         r.next(false);
         r.next(false);
         assert_eq!(r.next(true), NibStep::Unpin, "off after the reset");
+    }
+
+    #[test]
+    fn uuid_words_print_the_name() {
+        extern crate std;
+        let name = "62177883-f1bb-47f0-914d-32a22E3A8804";
+        let w = uuid_words(name.as_bytes()).unwrap();
+        assert_eq!(
+            w,
+            [0x6217_7883, 0xf1bb, 0x47f0, 0x914d, 0x32a2, 0x2e3a_8804]
+        );
+        let printed = std::format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:04x}{:08x}",
+            w[0],
+            w[1],
+            w[2],
+            w[3],
+            w[4],
+            w[5]
+        );
+        assert_eq!(printed, name.to_ascii_lowercase());
+        let zeros = uuid_words(b"00000000-0000-0000-0000-000000000001").unwrap();
+        assert_eq!(zeros, [0, 0, 0, 0, 0, 1]);
+        for bad in [
+            "62177883-f1bb-47f0-914d-32a22e3a880",
+            "62177883-f1bb-47f0-914d-32a22e3a88045",
+            "62177883+f1bb-47f0-914d-32a22e3a8804",
+            "62177883-f1bb-47f0-914d-32a22e3a880g",
+            "",
+        ] {
+            assert_eq!(uuid_words(bad.as_bytes()), None, "{bad}");
+        }
     }
 }
