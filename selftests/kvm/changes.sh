@@ -53,6 +53,7 @@ step "ap_config write while open" "apm 05 06 aqm 0004 00ab adm 0004 00ff" "set 1
 # domain 0xff) and signals each.
 cfg="0x$(hexmask 5),0x$(hexmask 4),0x$(hexmask 4)"
 expect "kvm: ap_config write back" "$(wrn "$cfg" $M/$U1/ap_config)" OK
+crycb_log | tail -n 9 | while read -r l; do diag "CRYCB record: $l"; done
 step "ap_config write back while open" "apm 05 aqm 0004 adm 0004" "set 3 clr 0" 3 $G1
 
 # The host configuration changes (QMP, then a synchronous AP bus rescan).
