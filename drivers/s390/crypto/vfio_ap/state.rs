@@ -72,14 +72,14 @@ global_mutex! {
 }
 
 global_mutex! {
-    /// The `vfio_ap` s390dbf area (upstream `vfio_ap_dbf_info`), from
-    /// module init to exit. A leaf lock: nothing is taken under it.
+    /// The `vfio_ap` s390dbf area, from module init to exit. A leaf lock:
+    /// nothing is taken under it.
     static DBF: Option<Area> = None;
     init = init_dbf_lock;
 }
 
-/// Records a warning in the `vfio_ap` s390dbf area (upstream
-/// `VFIO_AP_DBF_WARN`); `fmt` has one integer conversion per argument.
+/// Records a warning in the `vfio_ap` s390dbf area, at the level of
+/// upstream's entries; `fmt` has one integer conversion per argument.
 pub(crate) fn dbf_warn(fmt: &'static CStr, args: &[c_long]) {
     if let Some(dbf) = &*DBF.lock() {
         dbf.event(debug::LEVEL_WARN, fmt, args);

@@ -224,7 +224,7 @@ fn irq_enable(
     let kvm = vcpu.kvm();
     let q = req.apqn;
     let qid = arg(q.qid());
-    // A NIB address as upstream's `%pad` shows it.
+    // The NIB address itself, printed as the kernel prints a DMA address.
     let nib_arg = req.nib as c_long;
     // Room to record the binding, so that a successful AQIC never has to
     // be undone for lack of memory.

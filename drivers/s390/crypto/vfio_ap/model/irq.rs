@@ -383,8 +383,8 @@ pub const fn after_disable_aqic(rc: u8, attempt: u32) -> DisableStep {
 }
 
 /// How often TAPQ is polled, 20 ms apart, after the AQIC of
-/// [`NibStep::Disable`] (upstream's `vfio_ap_wait_for_irqclear` tries five
-/// times).
+/// [`NibStep::Disable`] (as often as a disable waits for the IR bit to
+/// clear).
 pub const DISABLE_POLLS: u32 = 5;
 
 /// How often TAPQ is polled, 20 ms apart, after the reset of
