@@ -33,7 +33,11 @@ KDIR=${KDIR:-$VFIO_AP_CACHE/kernel/current}
 # only the module lands in the suite directory.
 build=$VFIO_AP_CACHE/build/pqap-test
 mkdir -p "$build"
-cp -p "$here/module/Kbuild" "$here/module/pqap_test.c" "$here/module/pqap_test.h" "$build/"
+# A changed file gets a new time stamp there, so make sees the change
+# whichever tree's sources were copied before.
+for f in Kbuild pqap_test.c pqap_test.h; do
+	cmp -s "$here/module/$f" "$build/$f" || cp "$here/module/$f" "$build/$f"
+done
 make -C "$KDIR" M="$build" ARCH=s390 LLVM="$LLVM_SUFFIX" W=1 modules >"$build/make.log" 2>&1 ||
 	{ cat "$build/make.log" >&2; die "building pqap_test.ko failed"; }
 if grep -E 'warning:|error:' "$build/make.log" >&2; then
