@@ -31,7 +31,7 @@ KDIR=${KDIR:-$VFIO_AP_CACHE/kernel/current}
 [ -f "$KDIR/Makefile" ] || die "KDIR=$KDIR is not a configured kernel build tree"
 # Kbuild writes its objects next to the sources: build in a copy, so that
 # only the module lands in the suite directory.
-build=$VFIO_AP_CACHE/build/pqap-test
+build=$VFIO_AP_CACHE/build/pqap-test-$(basename "$(realpath "$KDIR")")
 mkdir -p "$build"
 # A changed file gets a new time stamp there, so make sees the change
 # whichever tree's sources were copied before.
