@@ -34,7 +34,7 @@ SPLATS = re.compile(
     r"possible recursive locking|possible circular locking|"
     r"inconsistent lock state|suspicious RCU usage|"
     r"INFO: task .* blocked|Unable to handle kernel|UBSAN:|"
-    r"KASAN:|kmemleak|Call Trace:|refcount_t:|list_add corruption|"
+    r"KASAN:|kmemleak: [0-9]+ new suspected memory leak|unreferenced object 0x|Call Trace:|refcount_t:|list_add corruption|"
     r"list_del corruption|stack-protector)")
 
 TAP_LINE = re.compile(r"^(not ok|ok) (\d+)\b(.*)$")
