@@ -40,6 +40,12 @@ QEMU=$("$VFIO_AP_TOP/tools/qemu/build.sh" | tail -n1)
 KDIR=$KDIR "$VFIO_AP_TOP/tools/build-module.sh" >/dev/null 2>"$RESULTS/module-build.log" ||
 	{ cat "$RESULTS/module-build.log" >&2; die "building vfio_ap.ko failed"; }
 log "built vfio_ap.ko against $KDIR"
+# The debug flavour of the guest kernel (tools/kernel/debug.config: kobject
+# releases delayed, slab poisoning, kmemleak) and our module built for it,
+# for the lifecycle run below.
+DKDIR=$("$VFIO_AP_TOP/tools/kernel/build.sh" debug)
+DKO=$VFIO_AP_CACHE/module-debug
+mkdir -p "$DKO"
 
 # --- Host tests of the core model.
 # cargo_count NAME LOG STATUS: counts a cargo test log. Ignored tests are
@@ -327,7 +333,32 @@ for suite in "${suite_lists[@]}"; do
 	QARGS=("${saved_qargs[@]}")
 	SUITES+=("$sname:$(echo $modules)")
 done
+
+# --- Lifecycle on the debug kernel: load, mdevs with assignments, removal,
+# unload, with every kobject release delayed, so memory freed while the
+# driver core or the mdev core still references it, or a release that runs
+# after the module is gone, shows. Ours only: upstream's matrix device
+# release can run after its module is unloaded and oopses there (listed in
+# Documentation/s390/vfio-ap.rst). The debug kernel boots slowly under TCG:
+# a long time limit, and RCU stall reports only after 300 s.
+if KDIR=$DKDIR "$VFIO_AP_TOP/tools/build-module.sh" MO="$DKO" \
+	>"$RESULTS/module-build-debug.log" 2>&1; then
+	count "module build (debug kernel)" 1 0 0
+	(
+		QARGS=()
+		while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
+			< <(grep -v '^[[:space:]]*#' selftests/vfio_ap/qemu.args | grep .)
+		vm_run debug-lifecycle-ours ours --kdir "$DKDIR" --ko "$DKO/vfio_ap.ko" \
+			--timeout 1500 --append rcupdate.rcu_cpu_stall_timeout=300 vfio_ap/module.sh
+	) &
+	DEBUG_RUN=1
+else
+	cat "$RESULTS/module-build-debug.log" >&2
+	count "module build (debug kernel)" 0 1 0
+	DEBUG_RUN=0
+fi
 wait
+[ "$DEBUG_RUN" -eq 0 ] || vm_count debug-lifecycle-ours
 
 for entry in "${SUITES[@]}"; do
 	sname=${entry%%:*}

@@ -50,11 +50,13 @@ step "ap_config write while open" "apm 05 06 aqm 0004 00ab adm 0004 00ff" "set 1
 # Taking adapters, domains and control domains away in one write: the
 # upstream driver hands KVM one APCB for each kind it takes away (first
 # without adapter 6, then also without domain 0xab, then without control
-# domain 0xff) and signals each.
+# domain 0xff) and signals each; ours hands KVM one APCB with the final
+# masks and signals once (a documented difference).
 cfg="0x$(hexmask 5),0x$(hexmask 4),0x$(hexmask 4)"
 expect "kvm: ap_config write back" "$(wrn "$cfg" $M/$U1/ap_config)" OK
 crycb_log | tail -n 9 | while read -r l; do diag "CRYCB record: $l"; done
-step "ap_config write back while open" "apm 05 aqm 0004 adm 0004" "set 3 clr 0" 3 $G1
+step_divergent "ap_config write back while open" "apm 05 aqm 0004 adm 0004" \
+	"set 3 clr 0" 3 "set 1 clr 0" 1 $G1
 
 # The host configuration changes (QMP, then a synchronous AP bus rescan).
 r="$(wrn 7 $M/$U1/assign_adapter) $(wrn 0xc $M/$U1/assign_domain)"

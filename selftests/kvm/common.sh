@@ -167,6 +167,29 @@ step() {
 	expect "kvm: $1: guest_matrix is the CRYCB" "$(rd $5)" "$(crycb_awk matrix)"
 }
 
+# step_divergent NAME WANT_MASKS UPSTREAM_DELTA UPSTREAM_SIGNALS OURS_DELTA
+# OURS_SIGNALS GUEST_MATRIX_FILE: step for a change where the two modules
+# are documented to differ in how many CRYCB updates and signals they give
+# (Documentation/s390/vfio-ap.rst, "Differences from upstream"). Each
+# module must give exactly its own counts and the same final masks; the
+# transcript records the masks and whether the counts were the module's,
+# so the two modules' transcripts stay comparable.
+step_divergent() {
+	if [ "$VFIO_AP_MODULE" = upstream ]; then
+		_wd=$3 _ws=$4
+	else
+		_wd=$5 _ws=$6
+	fi
+	_s=$(hx wait 0 1)
+	_d=$(crycb_delta)
+	_got="$(crycb); counts $_d, signals $_s"
+	if [ "$_d" = "$_wd" ] && [ "$_s" = "$_ws" ]; then
+		_got="$(crycb); counts as documented for this module"
+	fi
+	expect "kvm: $1" "$_got" "$2; counts as documented for this module"
+	expect "kvm: $1: guest_matrix is the CRYCB" "$(rd $7)" "$(crycb_awk matrix)"
+}
+
 # hexmask ID...: the 64 hex digits of a 256-bit mask with bits ID set
 # (bit 0 is the leftmost), as ap_config shows and takes them.
 hexmask() {
