@@ -408,8 +408,8 @@ impl Drop for EventFd {
 }
 
 /// A guest page holding a notification indicator byte (NIB), pinned
-/// through the guest's VFIO device (upstream `vfio_pin_pages` of
-/// `vfio_ap_irq_enable`). Dropping it unpins the page.
+/// through the guest's VFIO device (`vfio_pin_pages`). Dropping it unpins
+/// the page.
 ///
 /// Only [`KvmRef::aqic_enable`](super::kvm::KvmRef::aqic_enable) hands the
 /// page to the adapter, and it keeps the `PinnedNib` (inside an
@@ -444,7 +444,7 @@ impl PinnedNib {
     }
 
     /// For a protected guest: whether the pinned NIB page is shared with
-    /// the host (the Ultravisor pins it shared; `ensure_nib_shared`).
+    /// the host (the Ultravisor pins it shared; `uv_pin_shared`).
     pub(crate) fn is_shared(&self) -> bool {
         // SAFETY: The page is pinned (type invariant); the call only asks
         // the Ultravisor to pin it shared and touches no memory itself.

@@ -43,7 +43,7 @@ impl Show for Status {
             let attached = owner.is_some_and(|d| d.kvm_attached);
             queue_state(q, owner.map(|d| &d.model), attached)
         } else {
-            // Not probed yet (upstream: no `vfio_ap_queue` in drvdata yet).
+            // Not probed yet: no queue state of ours to report.
             QueueState::Unassigned
         };
         buf.fill_with(|page| st.show(page));
@@ -172,7 +172,7 @@ impl ap::Driver for QueueDriver {
     }
 }
 
-/// The mdev that holds `q` (upstream `get_update_locks_by_apqn`).
+/// The mdev that holds `q`.
 ///
 /// Looked up under [`state::MDEVS_LOCK`], which is dropped again so that
 /// the guest's `kvm->lock` can be taken before it; the answer stays valid
@@ -193,7 +193,7 @@ fn lock_guest<'a>(
 
 /// Releases what queue `q` held for the guest interruptions of its owner
 /// `entry`, if a guest (`kvm`, locked) is attached to it
-/// (`vfio_ap_free_aqic_resources` of a queue leaving vfio_ap).
+/// (for a queue leaving vfio_ap).
 fn release_irqs(
     entry: Option<&Arc<MdevEntry>>,
     kvm: Option<&KvmGuard<'_>>,
@@ -208,7 +208,7 @@ fn release_irqs(
 }
 
 /// The added adapters older than CEX4 or of unknown type, found with TAPQ
-/// (T bit) on their added queues (`vfio_ap_filter_apid_by_qtype`).
+/// (T bit) on their added queues.
 fn unsupported_adapters(delta: &ConfigDelta) -> Mask {
     let mut unsupported = Mask::EMPTY;
     for q in delta.type_check_queues() {

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The driver's global state and its two locks (upstream `matrix_dev`).
+//! The driver's global state and its two locks.
 //!
-//! Lock order, as upstream documents it (vfio-ap-locking.rst), outermost
+//! Lock order, the same as upstream's, outermost
 //! first: AP bus `ap_attr_mutex`, [`GUESTS_LOCK`], `kvm->lock`,
 //! `pqap_hook_rwsem`, [`MDEVS_LOCK`].
 //!
-//! - [`GUESTS_LOCK`] (`guests_lock`) holds the list of mdevs: whoever walks
+//! - [`GUESTS_LOCK`] (the guests lock) holds the list of mdevs: whoever walks
 //!   the list to plug or unplug a guest holds it, so the list cannot change
 //!   under them and the KVM locks can be taken between the two driver locks.
-//! - [`MDEVS_LOCK`] (`mdevs_lock`) holds the host's model state
+//! - [`MDEVS_LOCK`] (the mdevs lock) holds the host's model state
 //!   ([`HostState`]: QCI, bound queues) and each mdev's [`MdevData`] (its
 //!   model [`Mdev`]).
 
@@ -49,7 +49,7 @@ pub(crate) struct Guests {
 
 /// What [`MDEVS_LOCK`] protects besides the per-mdev [`MdevData`].
 pub(crate) struct Matrix {
-    /// The host side of the model (`matrix_dev->info` and the bound queues).
+    /// The host side of the model (the last QCI and the bound queues).
     ///
     /// Its `defaults` stay empty: which APQNs the default drivers own is
     /// asked of the AP bus itself ([`ApBusOwner`]), which also knows about
@@ -58,13 +58,13 @@ pub(crate) struct Matrix {
 }
 
 global_mutex! {
-    /// Upstream `matrix_dev->guests_lock`.
+    /// The guests lock (see the module's lock order).
     pub(crate) static GUESTS_LOCK: Guests = Guests { mdevs: KVec::new() };
     init = init_guests_lock;
 }
 
 global_mutex! {
-    /// Upstream `matrix_dev->mdevs_lock`.
+    /// The mdevs lock (see the module's lock order).
     pub(crate) static MDEVS_LOCK: Matrix = Matrix {
         host: HostState::new(ApConfig::EMPTY, DefaultMasks::NONE),
     };
@@ -146,8 +146,8 @@ pub(crate) fn ap_config(c: &ap::Config) -> ApConfig {
 pub(crate) struct MdevData {
     /// The model of the mdev: assignment, guest APCB, limits.
     pub(crate) model: Mdev,
-    /// Whether a KVM guest is attached (upstream `matrix_mdev->kvm != NULL`
-    /// as seen under `mdevs_lock`).
+    /// Whether a KVM guest is attached ([`MdevGuest::kvm`] set, as seen
+    /// under [`MDEVS_LOCK`]).
     pub(crate) kvm_attached: bool,
     /// Whether the attached guest was asked to release the device (the
     /// vfio `request` callback) and has not closed it yet.
@@ -169,8 +169,8 @@ pub(crate) struct MdevEntry {
 /// The per-mdev state under [`GUESTS_LOCK`]: the KVM guest, which plugging
 /// and unplugging must know before taking `kvm->lock` and [`MDEVS_LOCK`].
 pub(crate) struct MdevGuest {
-    /// The guest using the mdev (upstream `matrix_mdev->kvm` with its PQAP
-    /// hook), set and cleared with all locks held; `MdevData::kvm_attached`
+    /// The guest using the mdev, with its PQAP hook, set and cleared with
+    /// all locks held; `MdevData::kvm_attached`
     /// mirrors it.
     pub(crate) kvm: Option<crate::abstractions::kvm::Attachment>,
 }
@@ -255,7 +255,7 @@ pub(crate) fn all_assigned<'a>(
         .map(move |e| e.data.as_ref(mdevs).model.assigned())
 }
 
-/// The mdev that holds queue `q`, if any (`vfio_ap_mdev_for_queue`).
+/// The mdev that holds queue `q`, if any.
 pub(crate) fn owner_of<'a>(
     guests: &'a Guests,
     mdevs: &GlobalGuard<MDEVS_LOCK>,
@@ -309,11 +309,11 @@ pub(crate) fn execute_plan_for_guest(
 /// forever; 5 s is far beyond any real reset).
 const RESET_POLLS: u32 = 250;
 
-/// The interval of the polls (upstream `AP_RESET_INTERVAL`).
+/// The interval of the polls (20 ms, as upstream's).
 const RESET_INTERVAL_MS: i64 = 20;
 
 /// A queue whose reset is being verified, with the response code of its
-/// last ZAPQ (upstream `q->reset_status`).
+/// last ZAPQ.
 #[derive(Clone, Copy)]
 struct Resetting {
     q: Apqn,
@@ -323,8 +323,7 @@ struct Resetting {
 /// Resets the bound queues of `set` as upstream does: ZAPQ on each, then
 /// TAPQ every 20 ms until each reset completed, re-issuing ZAPQ when the
 /// model says so, with each queue's ZAPQ response recorded in the host
-/// state. `EIO` unless every queue's last ZAPQ answered normally
-/// (`vfio_ap_mdev_reset_qlist`).
+/// state. `EIO` unless every queue's last ZAPQ answered normally.
 pub(crate) fn reset_queues(mdevs: &mut GlobalGuard<MDEVS_LOCK>, set: &ResetSet) -> Result {
     let mut last_rcs_ok = true;
     // The resets run in parallel, as upstream's reset work items do.
@@ -403,8 +402,7 @@ fn zapq(mdevs: &mut GlobalGuard<MDEVS_LOCK>, q: Apqn) -> u8 {
     rc
 }
 
-/// Whether the ZAPQ just issued needs polling for its completion
-/// (`vfio_ap_mdev_reset_queue`).
+/// Whether the ZAPQ just issued needs polling for its completion.
 fn needs_verification(r: Resetting) -> bool {
     match after_zapq(r.last) {
         AfterZapq::Verify => true,

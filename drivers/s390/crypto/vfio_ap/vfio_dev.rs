@@ -39,8 +39,8 @@ use crate::model::{
 };
 use crate::state::{self, MdevData, MdevEntry};
 
-/// The interruptions of one queue enabled for the guest: what upstream
-/// keeps in the queue (`saved_iova`, `saved_isc`) and the enabled
+/// The interruptions of one queue enabled for the guest: the NIB's guest
+/// address and the guest ISC registered for it, and the enabled
 /// interruptions themselves, which hold the pinned NIB page.
 struct QueueIrq {
     q: Apqn,
@@ -116,7 +116,7 @@ impl VfioState {
         }
     }
 
-    /// Releases interruption resources (`vfio_ap_free_aqic_resources`):
+    /// Releases a queue's interruption resources:
     /// the guest ISC registration, then the pinned NIB page, which
     /// `AqicEnabled` unpins once the queue's interruptions are off.
     fn release(&self, irq: QueueIrq) {
@@ -155,8 +155,7 @@ pub(crate) fn release_reset_irqs(_kvm: &KvmGuard<'_>, vfio: &mut VfioState, rese
     vfio.release_irqs(resets);
 }
 
-/// Waits until queue `q` reports its interruptions off
-/// (`vfio_ap_wait_for_irqclear`).
+/// Waits until queue `q` reports its interruptions off.
 fn wait_for_irqclear(q: Apqn) {
     for _ in 0..5 {
         let (status, _) = ap::test_queue(q.qid(), false);
@@ -172,8 +171,8 @@ fn wait_for_irqclear(q: Apqn) {
     );
 }
 
-/// Turns the interruptions of queue `q` off and releases what it held
-/// (`vfio_ap_irq_disable`); returns the last AQIC status.
+/// Turns the interruptions of queue `q` off and releases what it held;
+/// returns the last AQIC status.
 fn irq_disable(q: Apqn, vfio: &mut VfioState) -> QueueStatus {
     let mut attempt = 0;
     let status = loop {
@@ -212,7 +211,7 @@ fn arg(v: impl Into<i64>) -> c_long {
     v.into() as c_long
 }
 
-/// Enables guest interruptions for queue `req.apqn` (`vfio_ap_irq_enable`):
+/// Enables guest interruptions for queue `req.apqn`:
 /// the steps and what to release come from the model (`model::irq`). The
 /// s390dbf entries are upstream's, under upstream's function name.
 fn irq_enable(

@@ -21,8 +21,8 @@ pub struct Filtered {
     pub apm_filtered: Mask,
 }
 
-/// Recomputes the shadow APM and AQM from `assigned` (upstream
-/// `vfio_ap_mdev_filter_matrix`); the ADM is untouched.
+/// Recomputes the shadow APM and AQM from `assigned`, as upstream filters
+/// an mdev's matrix; the ADM is untouched.
 ///
 /// The shadow gets the assigned adapters and domains that are in the
 /// host's configuration, minus every adapter for which some domain of the
@@ -56,7 +56,7 @@ pub fn filter_matrix(
 }
 
 /// Recomputes the shadow ADM: the assigned control domains that are in the
-/// host's configuration (upstream `vfio_ap_mdev_filter_cdoms`). Returns
+/// host's configuration, as upstream filters control domains. Returns
 /// whether it changed.
 pub fn filter_cdoms(assigned: &Apcb, shadow: &mut Apcb, host: &HostState) -> bool {
     let prev = shadow.adm;

@@ -40,8 +40,8 @@ impl ApConfig {
         adm: Mask::EMPTY,
     };
 
-    /// The id limits this configuration gives a matrix
-    /// (`vfio_ap_matrix_init`).
+    /// The id limits this configuration gives a matrix (the largest
+    /// adapter and domain ids of the QCI with APXA, else 63 and 15).
     pub const fn limits(&self) -> Limits {
         Limits::for_host(self.apxa, self.na, self.nd)
     }
@@ -194,13 +194,13 @@ impl core::fmt::Debug for QueueSet {
 /// kernel can allocate it zeroed in place.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostState {
-    /// The current AP configuration (`matrix_dev->info`).
+    /// The current AP configuration (the last QCI).
     pub config: ApConfig,
     /// The AP bus apmask/aqmask, for the pure ownership rule.
     pub defaults: DefaultMasks,
     // INVARIANT: `blocked` is a subset of `bound`: only bound queues have
     // a reset status, and binding or unbinding a queue clears its entry.
-    /// Queues bound to vfio_ap (those with a `vfio_ap_queue`).
+    /// Queues bound to vfio_ap (probed by its AP queue driver).
     bound: QueueSet,
     /// Bound queues whose last ZAPQ response code bars them from a guest.
     blocked: QueueSet,

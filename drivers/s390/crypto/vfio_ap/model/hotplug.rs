@@ -74,7 +74,7 @@ pub const fn adapter_type_supported(rc: u8, adapter_type: u8) -> bool {
 }
 
 /// What happens to the queue object itself when a queue is removed from
-/// vfio_ap (`vfio_ap_mdev_remove_queue`).
+/// vfio_ap (the AP queue driver's remove callback).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RemovedQueue {
     /// The queue was in a guest: its adapter was unplugged, and the plan's
@@ -96,7 +96,7 @@ pub struct QueueRemoval {
     pub action: RemovedQueue,
 }
 
-/// Index of the mdev that holds `q`, if any (`vfio_ap_mdev_for_queue`).
+/// Index of the mdev that holds `q`, if any.
 pub fn owner_of<'a, I>(mdevs: I, q: Apqn) -> Option<usize>
 where
     I: IntoIterator<Item = &'a Mdev>,

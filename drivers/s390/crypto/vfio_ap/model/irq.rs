@@ -361,7 +361,7 @@ impl Registered {
 /// How many AQIC attempts a disable makes at most.
 pub const DISABLE_ATTEMPTS: u32 = 6;
 
-/// What to do after AQIC with IR off (`vfio_ap_irq_disable`).
+/// What to do after AQIC with IR off (a disable).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DisableStep {
     /// Accepted (00, 07): wait for the IR bit to clear, then release the

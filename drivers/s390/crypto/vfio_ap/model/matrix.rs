@@ -52,7 +52,7 @@ impl Limits {
     }
 
     /// `ENODEV` unless every id of `apcb` is within the limits
-    /// (upstream `ap_matrix_overflow_check`, checked APM, AQM, then ADM).
+    /// (checked APM, AQM, then ADM, in upstream's order).
     pub fn check(&self, apcb: &Apcb) -> Result {
         let over = |m: &Mask, max: u8| !m.is_subset_of(&Mask::up_to(max));
         if over(&apcb.apm, self.apm_max)

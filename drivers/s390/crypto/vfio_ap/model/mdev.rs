@@ -67,8 +67,8 @@ impl AssignAttr {
     }
 }
 
-/// The model state of one mdev (`struct ap_matrix_mdev`, minus the kernel
-/// objects).
+/// The model state of one mdev (its masks and guest state, without the
+/// kernel objects).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mdev {
     // INVARIANT: `shadow` is a subset of `assigned` mask by mask: every
@@ -104,7 +104,7 @@ impl Mdev {
         &self.assigned
     }
 
-    /// What the guest gets or would get (upstream `shadow_apcb`).
+    /// What the guest gets or would get (the shadow APCB).
     pub const fn shadow(&self) -> &Apcb {
         &self.shadow
     }
@@ -117,7 +117,7 @@ impl Mdev {
 
     /// Adapters, domains and control domains added to the host
     /// configuration that this mdev waits for until the AP bus scan
-    /// completes (upstream `apm_add`/`aqm_add`/`adm_add`).
+    /// completes.
     pub const fn pending(&self) -> &Apcb {
         &self.pending
     }

@@ -120,7 +120,7 @@ impl ResetSet {
     }
 }
 
-/// What to do after issuing ZAPQ to a queue (`vfio_ap_mdev_reset_queue`).
+/// What to do after issuing ZAPQ to a queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AfterZapq {
     /// Accepted or in progress (00, 02, 05, 0A): poll with TAPQ until done.
@@ -185,8 +185,8 @@ pub const fn after_reset_tapq(rc: u8, last_zapq_rc: u8) -> AfterResetTapq {
 }
 
 /// The result of resetting a batch of queues, given each queue's final
-/// stored reset response code: `EIO` unless all are normal
-/// (`vfio_ap_mdev_reset_qlist`). A deconfigured, checkstopped or missing
+/// stored reset response code: `EIO` unless all are normal. A
+/// deconfigured, checkstopped or missing
 /// queue therefore fails `VFIO_DEVICE_RESET`.
 pub fn batch_result(final_rcs: impl IntoIterator<Item = u8>) -> Result {
     let mut result = Ok(());
@@ -198,8 +198,7 @@ pub fn batch_result(final_rcs: impl IntoIterator<Item = u8>) -> Result {
     result
 }
 
-/// What to do after one TAPQ while waiting for the IR bit to clear
-/// (`vfio_ap_wait_for_irqclear`).
+/// What to do after one TAPQ while waiting for the IR bit to clear.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AfterIrqTapq {
     /// Interruptions are off.

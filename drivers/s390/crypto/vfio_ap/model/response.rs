@@ -75,7 +75,7 @@ impl QueueStatus {
 }
 
 /// Whether a queue whose last reset ended with `rc` may be passed to a
-/// guest (`_queue_passable`): normal, deconfigured or checkstopped.
+/// guest: normal, deconfigured or checkstopped.
 pub const fn queue_passable(rc: u8) -> bool {
     matches!(rc, RC_NORMAL | RC_DECONFIGURED | RC_CHECKSTOPPED)
 }

@@ -35,7 +35,7 @@ impl Conflict {
 }
 
 /// The first of `mdevs` that holds an APQN of `apm` x `aqm`
-/// (`vfio_ap_mdev_verify_no_sharing`). An mdev without a common adapter,
+/// (the sharing check of an assignment). An mdev without a common adapter,
 /// or without a common domain, holds none.
 pub fn sharing_conflict<'a, I>(apm: &Mask, aqm: &Mask, mdevs: I) -> Option<Conflict>
 where
@@ -60,7 +60,7 @@ where
 }
 
 /// Validates the complete APM x AQM an mdev would have after a change
-/// (`vfio_ap_mdev_validate_masks`): `EADDRNOTAVAIL` if any APQN belongs to
+/// (assignments and `ap_config`): `EADDRNOTAVAIL` if any APQN belongs to
 /// the default drivers, else `EADDRINUSE` if another mdev holds any.
 ///
 /// With no domain (or no adapter) there is no APQN, so this always
@@ -79,7 +79,7 @@ where
     Ok(())
 }
 
-/// The AP bus `in_use` callback (`vfio_ap_mdev_resource_in_use`): whether
+/// The AP bus `in_use` callback: whether
 /// any mdev holds an APQN of `apm` x `aqm`. The driver returns
 /// `EADDRINUSE` for a conflict; the bus turns that into `EBUSY`.
 pub fn in_use<'a, I>(apm: &Mask, aqm: &Mask, mdevs: I) -> Option<Conflict>
