@@ -288,16 +288,65 @@ PY
 	fi
 }
 
+# vm_slot: waits until fewer than $VFIO_AP_VMS VMs (default 4) run in the
+# background. All suites at once on 2 cores starve each guest past its
+# time limit; a few at a time keep each guest's run time close to its run
+# time alone while the guests that wait on queue resets overlap.
+VFIO_AP_VMS=${VFIO_AP_VMS:-4}
+vm_slot() {
+	while [ "$(jobs -rp | wc -l)" -ge "$VFIO_AP_VMS" ]; do
+		wait -n || true
+	done
+}
+
+# --- Lifecycle on the debug kernel: load, mdevs with assignments, removal,
+# unload, with every kobject release delayed, so memory freed while the
+# driver core or the mdev core still references it, or a release that runs
+# after the module is gone, shows. Ours only: upstream's matrix device
+# release can run after its module is unloaded and oopses there (listed in
+# Documentation/s390/vfio-ap.rst). The debug kernel boots slowly under TCG:
+# a long time limit, and RCU stall reports only after 300 s. Started once
+# the serial suites are done.
+DEBUG_RUN=
+debug_run() {
+	if KDIR=$DKDIR "$VFIO_AP_TOP/tools/build-module.sh" MO="$DKO" \
+		>"$RESULTS/module-build-debug.log" 2>&1; then
+		count "module build (debug kernel)" 1 0 0
+		vm_slot
+		(
+			QARGS=()
+			while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
+				< <(grep -v '^[[:space:]]*#' selftests/vfio_ap/qemu.args | grep .)
+			vm_run debug-lifecycle-ours ours --kdir "$DKDIR" --ko "$DKO/vfio_ap.ko" \
+				--timeout 1500 --append rcupdate.rcu_cpu_stall_timeout=300 vfio_ap/module.sh
+		) &
+		DEBUG_RUN=1
+	else
+		cat "$RESULTS/module-build-debug.log" >&2
+		count "module build (debug kernel)" 0 1 0
+		DEBUG_RUN=0
+	fi
+}
+
 SUITES=()
-# Serial suites first (each alone), then all others together.
+# Serial suites first (each alone), then the debug kernel's run and all
+# other suites, a few VMs at a time.
+# The others longest first (by their time limit), so the last to start
+# are short.
+suite_limit() {
+	if [ -f "$1/timeout" ]; then grep -v '^#' "$1/timeout" | grep . | head -n1; else echo 300; fi
+}
 mapfile -t suite_lists < <(
 	for f in selftests/*/suite.list; do [ ! -f "${f%/*}/serial" ] || echo "$f"; done
-	for f in selftests/*/suite.list; do [ -f "${f%/*}/serial" ] || echo "$f"; done
+	for f in selftests/*/suite.list; do
+		[ -f "${f%/*}/serial" ] || echo "$(suite_limit "${f%/*}") $f"
+	done | sort -k1,1nr -k2 | cut -d' ' -f2
 )
 for suite in "${suite_lists[@]}"; do
 	[ -f "$suite" ] || continue
 	dir=$(dirname "$suite")
 	sname=$(basename "$dir")
+	[ -f "$dir/serial" ] || [ -n "$DEBUG_RUN" ] || debug_run
 	mapfile -t scripts < <(grep -v '^#' "$suite" | grep . | sed "s#^#${dir#selftests/}/#")
 	modules="upstream ours"
 	[ ! -f "$dir/modules" ] || modules=$(grep -v '^#' "$dir/modules")
@@ -322,11 +371,12 @@ for suite in "${suite_lists[@]}"; do
 	if [ -f "$dir/timeout" ]; then
 		limit=(--timeout "$(grep -v '^#' "$dir/timeout" | grep . | head -n1)")
 	fi
-	# One VM per module and suite, side by side: the guests spend much of
-	# their time waiting for queue resets, so parallel runs take little
-	# longer than one. A suite with a file "serial" (timing checks) runs
-	# alone, before the others start.
+	# One VM per module and suite, side by side (at most $VFIO_AP_VMS at
+	# a time): the guests spend much of their time waiting for queue
+	# resets. A suite with a file "serial" (timing checks) runs alone,
+	# before the others start.
 	for module in $modules; do
+		vm_slot
 		vm_run "$sname-$module" "$module" "${limit[@]}" "${scripts[@]}" &
 	done
 	[ ! -f "$dir/serial" ] || wait
@@ -334,31 +384,9 @@ for suite in "${suite_lists[@]}"; do
 	SUITES+=("$sname:$(echo $modules)")
 done
 
-# --- Lifecycle on the debug kernel: load, mdevs with assignments, removal,
-# unload, with every kobject release delayed, so memory freed while the
-# driver core or the mdev core still references it, or a release that runs
-# after the module is gone, shows. Ours only: upstream's matrix device
-# release can run after its module is unloaded and oopses there (listed in
-# Documentation/s390/vfio-ap.rst). The debug kernel boots slowly under TCG:
-# a long time limit, and RCU stall reports only after 300 s.
-if KDIR=$DKDIR "$VFIO_AP_TOP/tools/build-module.sh" MO="$DKO" \
-	>"$RESULTS/module-build-debug.log" 2>&1; then
-	count "module build (debug kernel)" 1 0 0
-	(
-		QARGS=()
-		while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
-			< <(grep -v '^[[:space:]]*#' selftests/vfio_ap/qemu.args | grep .)
-		vm_run debug-lifecycle-ours ours --kdir "$DKDIR" --ko "$DKO/vfio_ap.ko" \
-			--timeout 1500 --append rcupdate.rcu_cpu_stall_timeout=300 vfio_ap/module.sh
-	) &
-	DEBUG_RUN=1
-else
-	cat "$RESULTS/module-build-debug.log" >&2
-	count "module build (debug kernel)" 0 1 0
-	DEBUG_RUN=0
-fi
+[ -n "$DEBUG_RUN" ] || debug_run
 wait
-[ "$DEBUG_RUN" -eq 0 ] || vm_count debug-lifecycle-ours
+[ "$DEBUG_RUN" != 1 ] || vm_count debug-lifecycle-ours
 
 for entry in "${SUITES[@]}"; do
 	sname=${entry%%:*}

@@ -18,6 +18,7 @@ import os
 import re
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -106,7 +107,7 @@ def build_initramfs(args, work):
 class Qmp:
     """A minimal QMP client over the VM's UNIX socket."""
 
-    def __init__(self, path, deadline):
+    def __init__(self, path, deadline, proc):
         while True:
             try:
                 self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -114,7 +115,8 @@ class Qmp:
                 break
             except OSError:
                 self.sock.close()
-                if time.time() > deadline:
+                # QEMU that exited (a bad option, say) never opens it.
+                if time.time() > deadline or proc.poll() is not None:
                     raise
                 time.sleep(0.1)
         self.buf = b""
@@ -155,6 +157,7 @@ class Run:
         self.began = False
         self.ended = False
         self.qmp = None
+        self.proc = None
 
     def handle_host(self, proc, seq, req):
         verb, _, rest = req.partition(" ")
@@ -231,8 +234,9 @@ class Run:
         deadline = start + a.timeout
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=open(os.path.join(a.out, "qemu-stderr.log"), "w"))
+        self.proc = proc
         try:
-            self.qmp = Qmp(qmp_path, deadline)
+            self.qmp = Qmp(qmp_path, deadline, proc)
         except OSError as e:
             log(f"cannot connect to QMP: {e}")
         pending = b""
@@ -412,7 +416,14 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vfio-ap-vm-") as work:
         initrd = build_initramfs(a, work)
         run = Run(a, work)
-        timed_out = run.boot(initrd)
+        # A runner that is stopped (SIGTERM) takes its QEMU with it.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        try:
+            timed_out = run.boot(initrd)
+        finally:
+            if run.proc and run.proc.poll() is None:
+                run.proc.kill()
+                run.proc.wait()
         ok = run.report(timed_out)
     sys.exit(0 if ok else 1)
 
