@@ -45,22 +45,11 @@
  *   quit                 exit
  *
  * Freestanding on purpose: no libc, only raw system calls, so that a bare
- * s390x cross compiler is enough to build it statically (see build.sh).
+ * s390x cross compiler is enough to build it statically (see build.sh);
+ * ../../lib/nolibc.h has what it shares with the other suites' helpers.
  */
+#include "../../lib/nolibc.h"
 
-/* System call numbers of s390x (arch/s390/kernel/syscalls/syscall.tbl). */
-#define NR_read		3
-#define NR_write	4
-#define NR_open		5
-#define NR_close	6
-#define NR_getpid	20
-#define NR_ioctl	54
-#define NR_exit_group	248
-#define NR_ppoll	302
-#define NR_eventfd2	323
-
-#define O_RDWR		2
-#define O_NONBLOCK	04000
 #define POLLIN		1
 #define EAGAIN		11
 
@@ -75,16 +64,9 @@
 #define KVM_DEV_VFIO_FILE_ADD	1
 #define KVM_DEV_VFIO_FILE_DEL	2
 
-/* include/uapi/linux/vfio.h: _IO(';', 100 + n) */
-#define VFIO_IO(n)			((';' << 8) | (100 + (n)))
-#define VFIO_SET_IOMMU			VFIO_IO(2)
-#define VFIO_GROUP_SET_CONTAINER	VFIO_IO(4)
-#define VFIO_GROUP_GET_DEVICE_FD	VFIO_IO(6)
-#define VFIO_DEVICE_GET_INFO		VFIO_IO(7)
 #define VFIO_DEVICE_GET_IRQ_INFO	VFIO_IO(9)
 #define VFIO_DEVICE_SET_IRQS		VFIO_IO(10)
 #define VFIO_DEVICE_RESET		VFIO_IO(11)
-#define VFIO_TYPE1v2_IOMMU		3
 #define VFIO_IRQ_SET_DATA_NONE		(1 << 0)
 #define VFIO_IRQ_SET_DATA_EVENTFD	(1 << 2)
 #define VFIO_IRQ_SET_ACTION_MASK	(1 << 3)
@@ -104,15 +86,6 @@ struct kvm_device_attr {
 	unsigned int group;
 	unsigned long attr;
 	unsigned long addr;
-};
-
-struct vfio_device_info {
-	unsigned int argsz;
-	unsigned int flags;
-	unsigned int num_regions;
-	unsigned int num_irqs;
-	unsigned int cap_offset;
-	unsigned int pad;
 };
 
 struct vfio_irq_info {
@@ -142,27 +115,6 @@ struct timespec {
 	long nsec;
 };
 
-static long sys5(long nr, long a, long b, long c, long d, long e)
-{
-	register long r1 asm("1") = nr;
-	register long r2 asm("2") = a;
-	register long r3 asm("3") = b;
-	register long r4 asm("4") = c;
-	register long r5 asm("5") = d;
-	register long r6 asm("6") = e;
-
-	asm volatile("svc 0"
-		     : "+d"(r2)
-		     : "d"(r1), "d"(r3), "d"(r4), "d"(r5), "d"(r6)
-		     : "memory", "cc");
-	return r2;
-}
-
-static long sys3(long nr, long a, long b, long c)
-{
-	return sys5(nr, a, b, c, 0, 0);
-}
-
 /* Descriptors; -1 when not open. */
 static long kvm_fd = -1, vm_fd = -1, kvm_dev_fd = -1, container_fd = -1;
 static long group_fd[SLOTS] = { -1, -1, -1, -1 };
@@ -172,56 +124,6 @@ static long event_fd[SLOTS][IRQS] = {
 };
 static long vcpu_fd[8] = { -1, -1, -1, -1, -1, -1, -1, -1 };
 static int iommu_set;
-
-static unsigned long len(const char *s)
-{
-	unsigned long n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-static int same(const char *a, const char *b)
-{
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
-
-static void out(const char *s)
-{
-	sys3(NR_write, 1, (long)s, len(s));
-}
-
-static void out_num(unsigned long v)
-{
-	char buf[24];
-	int i = sizeof(buf) - 1;
-
-	buf[i] = 0;
-	do {
-		buf[--i] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	out(buf + i);
-}
-
-static void out_hex(unsigned long v)
-{
-	char buf[24];
-	int i = sizeof(buf) - 1;
-
-	buf[i] = 0;
-	do {
-		buf[--i] = "0123456789abcdef"[v % 16];
-		v /= 16;
-	} while (v);
-	out("0x");
-	out(buf + i);
-}
 
 /* PERFORM LOCKED OPERATION's test form for function code fc; its cc. */
 static int plo_test(unsigned long fc)
@@ -256,40 +158,6 @@ static void plo(void)
 		out_num(cc);
 		out(" ");
 		out_num(n[cc]);
-	}
-}
-
-static const char *errname(long e)
-{
-	switch (e) {
-	case 1: return "EPERM";
-	case 2: return "ENOENT";
-	case 5: return "EIO";
-	case 9: return "EBADF";
-	case 11: return "EAGAIN";
-	case 12: return "ENOMEM";
-	case 13: return "EACCES";
-	case 14: return "EFAULT";
-	case 16: return "EBUSY";
-	case 17: return "EEXIST";
-	case 19: return "ENODEV";
-	case 22: return "EINVAL";
-	case 25: return "ENOTTY";
-	case 95: return "EOPNOTSUPP";
-	default: return 0;
-	}
-}
-
-/* Prints the result of a system call: "ok" or the errno name. */
-static void out_rc(long rc)
-{
-	if (rc >= 0) {
-		out("ok");
-	} else if (errname(-rc)) {
-		out(errname(-rc));
-	} else {
-		out("errno ");
-		out_num(-rc);
 	}
 }
 
@@ -439,13 +307,10 @@ static int command(char **w, int n)
 		out_rc(container_fd);
 	} else if (n == 3 && same(w[0], "group") && s >= 0 && num(w[2]) >= 0 &&
 		   len(w[2]) < 20) {
-		char path[32] = "/dev/vfio/";
-		unsigned long k, m = len(path);
+		char path[32];
 		int cfd = container_fd;
 
-		for (k = 0; w[2][k]; k++)
-			path[m + k] = w[2][k];
-		path[m + k] = 0;
+		join(path, "/dev/vfio/", w[2]);
 		close_fd(&group_fd[s]);
 		rc = sys3(NR_open, (long)path, O_RDWR, 0);
 		if (rc >= 0) {
@@ -475,7 +340,7 @@ static int command(char **w, int n)
 			out_rc(rc);
 		} else {
 			out("flags ");
-			out_hex(info.flags);
+			out_hex(info.flags, 1);
 			out(" regions ");
 			out_num(info.num_regions);
 			out(" irqs ");
@@ -490,7 +355,7 @@ static int command(char **w, int n)
 			out_rc(rc);
 		} else {
 			out("flags ");
-			out_hex(info.flags);
+			out_hex(info.flags, 1);
 			out(" count ");
 			out_num(info.count);
 		}
@@ -523,7 +388,7 @@ static int command(char **w, int n)
 	return 1;
 }
 
-static int run(void)
+static int run(int argc, char **argv)
 {
 	char line[256];
 	char *w[8];
@@ -564,37 +429,3 @@ static int run(void)
 			return 0;
 	}
 }
-
-/* The compiler may emit calls to these for structure copies. */
-void *memset(void *d, int c, unsigned long n)
-{
-	unsigned char *p = d;
-
-	while (n--)
-		*p++ = c;
-	return d;
-}
-
-void *memcpy(void *d, const void *s, unsigned long n)
-{
-	unsigned char *p = d;
-	const unsigned char *q = s;
-
-	while (n--)
-		*p++ = *q++;
-	return d;
-}
-
-void cstart(long *sp)
-{
-	sys3(NR_exit_group, run(), 0, 0);
-}
-
-/* The kernel starts us with argc at 0(%r15) and argv after it. */
-asm(".text\n"
-    ".globl _start\n"
-    "_start:\n"
-    "	lgr	%r2,%r15\n"
-    "	aghi	%r15,-160\n"
-    "	xc	0(8,%r15),0(%r15)\n"
-    "	brasl	%r14,cstart\n");

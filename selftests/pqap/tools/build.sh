@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Builds what the pqap suite runs in the guest:
-#  - tools/pqap-aqic, a static s390x program without libc (as
-#    ../../vfio_ap/tools/build.sh builds its helpers; CC overrides clang);
+#  - tools/pqap-aqic, a static s390x program without libc, built by
+#    ../../lib/build-helpers.sh as the other suites' helpers (CC overrides
+#    clang);
 #  - pqap_test.ko, the test-only module of ../module, for the guest kernel
 #    in KDIR (default: the cache's current kernel, as tools/vm/run.py uses),
 #    built in the cache and copied into the suite directory, which the VM
@@ -12,20 +13,7 @@ set -e
 source "$(dirname "$0")/../../../tools/lib.sh"
 here=$VFIO_AP_TOP/selftests/pqap
 
-cd "$here/tools"
-if [ -n "${CC:-}" ]; then
-	cc="$CC"
-else
-	cc="clang$LLVM_SUFFIX --target=s390x-linux-gnu -fuse-ld=lld"
-fi
-for src in *.c; do
-	prog=${src%.c}
-	[ "$prog" -nt "$src" ] && [ "$prog" -nt build.sh ] &&
-		[ "$prog" -nt ../module/pqap_test.h ] && continue
-	$cc -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector \
-		-fno-asynchronous-unwind-tables -O2 -Wall -Werror -o "$prog.tmp" "$src"
-	mv "$prog.tmp" "$prog"
-done
+"$here/../lib/build-helpers.sh" "$here/tools" ../module/pqap_test.h
 
 KDIR=${KDIR:-$VFIO_AP_CACHE/kernel/current}
 [ -f "$KDIR/Makefile" ] || die "KDIR=$KDIR is not a configured kernel build tree"

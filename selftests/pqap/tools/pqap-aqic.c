@@ -29,31 +29,13 @@
  * Guest memory is GUEST_MEM bytes at guest address 0.
  *
  * Freestanding like ../../vfio_ap/tools/vfio-open.c: no libc, raw system
- * calls, static (see build.sh).
+ * calls, static (see build.sh), sharing ../../lib/nolibc.h.
  */
+#include "../../lib/nolibc.h"
 #include "../module/pqap_test.h"
 
-void *memcpy(void *d, const void *s, unsigned long n);
-void *memset(void *d, int c, unsigned long n);
-
-#define NR_read		3
-#define NR_write	4
-#define NR_open		5
-#define NR_close	6
-#define NR_ioctl	54
-#define NR_exit_group	248
-
-#define O_WRONLY	1
-#define O_RDWR		2
-
-#define VFIO_IO(n)			((';' << 8) | (100 + (n)))
-#define VFIO_SET_IOMMU			VFIO_IO(2)
-#define VFIO_GROUP_SET_CONTAINER	VFIO_IO(4)
-#define VFIO_GROUP_UNSET_CONTAINER	VFIO_IO(5)
-#define VFIO_GROUP_GET_DEVICE_FD	VFIO_IO(6)
 #define VFIO_IOMMU_MAP_DMA		VFIO_IO(13)
 #define VFIO_IOMMU_UNMAP_DMA		VFIO_IO(14)
-#define VFIO_TYPE1v2_IOMMU		3
 
 /* include/uapi/linux/kvm.h; KVMIO is 0xae. */
 #define KVM_IO(nr)			((0xae << 8) | (nr))
@@ -107,105 +89,6 @@ struct vfio_dma_unmap {
 };
 
 static unsigned char guest_mem[GUEST_MEM] __attribute__((aligned(4096)));
-
-static long sys3(long nr, long a, long b, long c)
-{
-	register long r1 asm("1") = nr;
-	register long r2 asm("2") = a;
-	register long r3 asm("3") = b;
-	register long r4 asm("4") = c;
-
-	asm volatile("svc 0" : "+d"(r2) : "d"(r1), "d"(r3), "d"(r4) : "memory", "cc");
-	return r2;
-}
-
-static unsigned long len(const char *s)
-{
-	unsigned long n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-static void out(const char *s)
-{
-	sys3(NR_write, 1, (long)s, len(s));
-}
-
-/* out_num V BASE DIGITS: V in BASE (10 or 16), at least DIGITS digits. */
-static void out_num(unsigned long v, unsigned int base, int digits)
-{
-	char buf[24];
-	int i = sizeof(buf) - 1;
-
-	buf[i] = 0;
-	do {
-		buf[--i] = "0123456789abcdef"[v % base];
-		v /= base;
-		digits--;
-	} while (v || digits > 0);
-	out(buf + i);
-}
-
-static void out_hex(unsigned long v, int digits)
-{
-	out("0x");
-	out_num(v, 16, digits);
-}
-
-static const char *errname(long e)
-{
-	switch (e) {
-	case 1: return "EPERM";
-	case 2: return "ENOENT";
-	case 4: return "EINTR";
-	case 5: return "EIO";
-	case 9: return "EBADF";
-	case 12: return "ENOMEM";
-	case 13: return "EACCES";
-	case 14: return "EFAULT";
-	case 16: return "EBUSY";
-	case 17: return "EEXIST";
-	case 19: return "ENODEV";
-	case 22: return "EINVAL";
-	case 25: return "ENOTTY";
-	case 95: return "EOPNOTSUPP";
-	default: return 0;
-	}
-}
-
-static void out_err(long rc)
-{
-	if (errname(-rc)) {
-		out(errname(-rc));
-	} else {
-		out("errno ");
-		out_num(-rc, 10, 1);
-	}
-}
-
-/* step NAME RC: prints "NAME: ok" or "NAME: E..."; returns RC. */
-static long step(const char *name, long rc)
-{
-	out(name);
-	out(": ");
-	if (rc >= 0)
-		out("ok");
-	else
-		out_err(rc);
-	out("\n");
-	return rc;
-}
-
-static int eq(const char *a, const char *b)
-{
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
 
 /* parse_num S BASE V: whether S is a number in BASE (hex needs 0x). */
 static int parse_num(const char *s, unsigned int base, unsigned long *v)
@@ -296,7 +179,7 @@ static int aqic(char **args, int ir, int aiv)
 		out("no hook, gr1 ");
 		out_hex(req.gr1, 16);
 		out(" cc ");
-		out_num(req.cc, 10, 1);
+		out_num(req.cc);
 	} else if (req.hook_rc) {
 		/* KVM would exit to user space with the registers unchanged. */
 		out("hook ");
@@ -307,7 +190,7 @@ static int aqic(char **args, int ir, int aiv)
 		out("gr1 ");
 		out_hex(req.gr1, 16);
 		out(" cc ");
-		out_num(req.cc, 10, 1);
+		out_num(req.cc);
 	}
 	if (rc >= 0 && (req.info & PQAP_TEST_REAL_AIV))
 		out(" (KVM gave the vCPU AIV)");
@@ -459,7 +342,7 @@ static long vm_setup(int with_kvm, long group)
 
 static int run(int argc, char **argv)
 {
-	char path[64] = "/dev/vfio/";
+	char path[64];
 	long container, group, device;
 	int container_fd, i, n, with_kvm = 1;
 
@@ -467,11 +350,8 @@ static int run(int argc, char **argv)
 		out("usage: pqap-aqic GROUP UUID STEP...\n");
 		return 2;
 	}
-	n = len(path);
-	for (i = 0; argv[1][i]; i++)
-		path[n + i] = argv[1][i];
-	path[n + i] = 0;
-	if (argc > 3 && eq(argv[3], "nokvm"))
+	join(path, "/dev/vfio/", argv[1]);
+	if (argc > 3 && same(argv[3], "nokvm"))
 		with_kvm = 0;
 
 	pqap_fd = sys3(NR_open, (long)"/dev/pqap_test", O_RDWR, 0);
@@ -496,25 +376,25 @@ static int run(int argc, char **argv)
 		int left = argc - i - 1;
 
 		n = -1;
-		if (eq(s, "map") && left >= 2)
+		if (same(s, "map") && left >= 2)
 			n = dma(container, 1, argv + i + 1);
-		else if (eq(s, "unmap") && left >= 2)
+		else if (same(s, "unmap") && left >= 2)
 			n = dma(container, 0, argv + i + 1);
-		else if (eq(s, "on") && left >= 3)
+		else if (same(s, "on") && left >= 3)
 			n = aqic(argv + i + 1, 1, 1);
-		else if (eq(s, "off") && left >= 1)
+		else if (same(s, "off") && left >= 1)
 			n = aqic(argv + i + 1, 0, 1);
-		else if (eq(s, "on-noaiv") && left >= 3)
+		else if (same(s, "on-noaiv") && left >= 3)
 			n = aqic(argv + i + 1, 1, 0);
-		else if (eq(s, "off-noaiv") && left >= 1)
+		else if (same(s, "off-noaiv") && left >= 1)
 			n = aqic(argv + i + 1, 0, 0);
-		else if (eq(s, "tapq") && left >= 1)
+		else if (same(s, "tapq") && left >= 1)
 			n = tapq(argv + i + 1);
-		else if (eq(s, "write") && left >= 2)
+		else if (same(s, "write") && left >= 2)
 			n = write_file(argv + i + 1);
-		else if (eq(s, "cat") && left >= 1)
+		else if (same(s, "cat") && left >= 1)
 			n = cat_file(argv + i + 1);
-		else if (eq(s, "close") && device >= 0)
+		else if (same(s, "close") && device >= 0)
 			n = step("close device", sys3(NR_close, device, 0, 0)) < 0 ? -1 : 0;
 		if (n < 0) {
 			out("bad step: ");
@@ -523,7 +403,7 @@ static int run(int argc, char **argv)
 			return 2;
 		}
 		n++;
-		if (eq(s, "close"))
+		if (same(s, "close"))
 			device = -1;
 	}
 	if (device >= 0)
@@ -531,37 +411,3 @@ static int run(int argc, char **argv)
 	step("unset container", sys3(NR_ioctl, group, VFIO_GROUP_UNSET_CONTAINER, 0));
 	return 0;
 }
-
-/* The compiler may emit calls to these. */
-void *memset(void *d, int c, unsigned long n)
-{
-	unsigned char *p = d;
-
-	while (n--)
-		*p++ = c;
-	return d;
-}
-
-void *memcpy(void *d, const void *s, unsigned long n)
-{
-	unsigned char *p = d;
-	const unsigned char *q = s;
-
-	while (n--)
-		*p++ = *q++;
-	return d;
-}
-
-void cstart(long *sp)
-{
-	sys3(NR_exit_group, run((int)sp[0], (char **)(sp + 1)), 0, 0);
-}
-
-/* The kernel starts us with argc at 0(%r15) and argv after it. */
-asm(".text\n"
-    ".globl _start\n"
-    "_start:\n"
-    "	lgr	%r2,%r15\n"
-    "	aghi	%r15,-160\n"
-    "	xc	0(8,%r15),0(%r15)\n"
-    "	brasl	%r14,cstart\n");
