@@ -44,8 +44,6 @@ log "built vfio_ap.ko against $KDIR"
 # releases delayed, slab poisoning, kmemleak) and our module built for it,
 # for the lifecycle run below.
 DKDIR=$("$VFIO_AP_TOP/tools/kernel/build.sh" debug)
-DKO=$VFIO_AP_CACHE/module-debug
-mkdir -p "$DKO"
 
 # --- Host tests of the core model.
 # cargo_count NAME LOG STATUS: counts a cargo test log. Ignored tests are
@@ -309,15 +307,21 @@ vm_slot() {
 # the serial suites are done.
 DEBUG_RUN=
 debug_run() {
-	if KDIR=$DKDIR "$VFIO_AP_TOP/tools/build-module.sh" MO="$DKO" \
-		>"$RESULTS/module-build-debug.log" 2>&1; then
+	# Kbuild refuses a separate output directory (MO=) for a source tree
+	# that has in-tree build products, so the debug kernel's module is
+	# built in a fresh copy of the tracked files.
+	local dsrc=$VFIO_AP_CACHE/module-debug-src
+	rm -rf "$dsrc"
+	mkdir -p "$dsrc"
+	if git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$dsrc" &&
+		KDIR=$DKDIR "$dsrc/tools/build-module.sh" >"$RESULTS/module-build-debug.log" 2>&1; then
 		count "module build (debug kernel)" 1 0 0
 		vm_slot
 		(
 			QARGS=()
 			while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
 				< <(grep -v '^[[:space:]]*#' selftests/vfio_ap/qemu.args | grep .)
-			vm_run debug-lifecycle-ours ours --kdir "$DKDIR" --ko "$DKO/vfio_ap.ko" \
+			vm_run debug-lifecycle-ours ours --kdir "$DKDIR" --ko "$dsrc/vfio_ap.ko" \
 				--timeout 1500 --append rcupdate.rcu_cpu_stall_timeout=300 vfio_ap/module.sh
 		) &
 		DEBUG_RUN=1
