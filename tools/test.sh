@@ -152,7 +152,7 @@ for a in "${AP_ARGS[@]}"; do QARGS+=("--qemu-arg=$a"); done
 vm_run() {
 	local name=$1 module=$2 rc=0
 	shift 2
-	python3 tools/vm/run.py --kdir "$KDIR" --qemu "$QEMU" --module "$module" \
+	python3 "${RUNPY:-tools/vm/run.py}" --kdir "$KDIR" --qemu "$QEMU" --module "$module" \
 		--out "$RESULTS/$name" "${QARGS[@]}" "$@" >"$RESULTS/$name.log" 2>&1 || rc=$?
 	echo "$rc" >"$RESULTS/$name.rc"
 }
@@ -297,34 +297,62 @@ vm_slot() {
 	done
 }
 
-# --- Lifecycle on the debug kernel: load, mdevs with assignments, removal,
-# unload, with every kobject release delayed, so memory freed while the
-# driver core or the mdev core still references it, or a release that runs
-# after the module is gone, shows. Ours only: upstream's matrix device
-# release can run after its module is unloaded and oopses there (listed in
-# Documentation/s390/vfio-ap.rst). The debug kernel boots slowly under TCG:
-# a long time limit, and RCU stall reports only after 300 s. Started once
-# the serial suites are done.
+# --- The debug kernel: lifecycle, KVM and PQAP with every kobject release
+# delayed, freed memory poisoned and kmemleak on, so memory freed while the
+# driver core, the mdev core or KVM still references it, or a release that
+# runs after the module is gone, shows. The lifecycle run (load, mdevs
+# with assignments, removal, unload) is ours only: upstream's matrix
+# device release can run after its module is unloaded and oopses there
+# (listed in Documentation/s390/vfio-ap.rst). The kvm and pqap suites run
+# on both modules, upstream's kept loaded from one script to the next
+# (vmtest.keep_module=1) for the same reason, and their transcripts are
+# compared as the normal kernel's. The debug kernel boots and runs slowly
+# under TCG: longer time limits, and RCU stall reports only after 300 s.
+# Started once the serial suites are done.
 DEBUG_RUN=
+DEBUG_SUITES=()
+# debug_vm NAME MODULE SUITE TIMEOUT [RUNNER ARGS...]: one debug kernel VM
+# in the background, with the suite's QEMU arguments, running the scripts
+# of $DSRC/selftests/SUITE/suite.list (or the scripts given after --).
+debug_vm() {
+	local name=$1 module=$2 suite=$3 limit=$4 scripts=()
+	shift 4
+	if [ "${1:-}" = -- ]; then
+		shift
+		scripts=("$@")
+		set --
+	else
+		mapfile -t scripts < <(grep -v '^#' "$DSRC/selftests/$suite/suite.list" | grep . | sed "s#^#$suite/#")
+	fi
+	vm_slot
+	(
+		QARGS=()
+		while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
+			< <(grep -v '^[[:space:]]*#' "$DSRC/selftests/$suite/qemu.args" | grep .)
+		RUNPY=$DSRC/tools/vm/run.py vm_run "$name" "$module" --kdir "$DKDIR" --ko "$DSRC/vfio_ap.ko" \
+			--timeout "$limit" --append rcupdate.rcu_cpu_stall_timeout=300 "$@" "${scripts[@]}"
+	) &
+}
 debug_run() {
 	# Kbuild refuses a separate output directory (MO=) for a source tree
-	# that has in-tree build products, so the debug kernel's module is
-	# built in a fresh copy of the tracked files.
-	local dsrc=$VFIO_AP_CACHE/module-debug-src
-	rm -rf "$dsrc"
-	mkdir -p "$dsrc"
-	if git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$dsrc" &&
-		KDIR=$DKDIR "$dsrc/tools/build-module.sh" >"$RESULTS/module-build-debug.log" 2>&1; then
+	# that has in-tree build products, so the debug kernel's module, the
+	# test-only module of the pqap suite and the suites themselves come
+	# from a fresh copy of the tracked files.
+	DSRC=$VFIO_AP_CACHE/module-debug-src
+	rm -rf "$DSRC"
+	mkdir -p "$DSRC"
+	if git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$DSRC" &&
+		KDIR=$DKDIR "$DSRC/tools/build-module.sh" >"$RESULTS/module-build-debug.log" 2>&1 &&
+		"$DSRC/selftests/kvm/tools/build.sh" >>"$RESULTS/module-build-debug.log" 2>&1 &&
+		KDIR=$DKDIR "$DSRC/selftests/pqap/tools/build.sh" >>"$RESULTS/module-build-debug.log" 2>&1; then
 		count "module build (debug kernel)" 1 0 0
-		vm_slot
-		(
-			QARGS=()
-			while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
-				< <(grep -v '^[[:space:]]*#' selftests/vfio_ap/qemu.args | grep .)
-			vm_run debug-lifecycle-ours ours --kdir "$DKDIR" --ko "$dsrc/vfio_ap.ko" \
-				--timeout 1500 --append rcupdate.rcu_cpu_stall_timeout=300 vfio_ap/module.sh
-		) &
 		DEBUG_RUN=1
+		debug_vm debug-kvm-upstream upstream kvm 4800 --append vmtest.keep_module=1
+		debug_vm debug-kvm-ours ours kvm 4800
+		debug_vm debug-lifecycle-ours ours vfio_ap 1500 -- vfio_ap/module.sh
+		debug_vm debug-pqap-upstream upstream pqap 2400 --append vmtest.keep_module=1
+		debug_vm debug-pqap-ours ours pqap 2400
+		DEBUG_SUITES=(debug-kvm debug-pqap)
 	else
 		cat "$RESULTS/module-build-debug.log" >&2
 		count "module build (debug kernel)" 0 1 0
@@ -390,7 +418,15 @@ done
 
 [ -n "$DEBUG_RUN" ] || debug_run
 wait
-[ "$DEBUG_RUN" != 1 ] || vm_count debug-lifecycle-ours
+if [ "$DEBUG_RUN" = 1 ]; then
+	vm_count debug-lifecycle-ours
+	for d in "${DEBUG_SUITES[@]}"; do
+		vm_count "$d-upstream"
+		vm_count "$d-ours"
+		transcript_diff "$d" "$RESULTS/$d-upstream/transcript.txt" \
+			"$RESULTS/$d-ours/transcript.txt" "$DSRC/selftests/${d#debug-}/todo-ours"
+	done
+fi
 
 for entry in "${SUITES[@]}"; do
 	sname=${entry%%:*}

@@ -18,16 +18,7 @@ load_vfio_ap
 free_example >/dev/null
 wrn -7 $APB/apmask >/dev/null
 wrn -0xc $APB/aqmask >/dev/null
-r="$(mdev_new $U1) $(wrn 5 $M/$U1/assign_adapter) $(wrn 4 $M/$U1/assign_domain)"
-r="$r $(wrn 4 $M/$U1/assign_control_domain)"
-expect "kvm: mdev for the changes" "$r" "OK OK OK OK"
-G1=$M/$U1/guest_matrix
-
-kvm_start
-r="$(hx container) $(hx group 0 $(group_of $U1)) $(kvm_vm) $(hx vcpu 0) $(hx kvm-add 0)"
-r="$r $(hx open 0 $U1) $(hx irq 0 0 eventfd) $(hx irq 0 1 eventfd)"
-expect "kvm: changes: open with a KVM instance, eventfds armed" "$r" "ok ok ok ok ok ok ok ok"
-step "changes: the open" "apm 05 aqm 0004 adm 0004" "set 1 clr 0" 0 $G1
+kvm_mdev_opened changes
 
 # Assignments through sysfs.
 expect "kvm: assign adapter 6" "$(wrn 6 $M/$U1/assign_adapter)" OK

@@ -223,3 +223,19 @@ some() {
 group_of() {
 	basename "$(readlink $M/$1/iommu_group)" 2>/dev/null
 }
+
+# kvm_mdev_opened NAME: the set-up of a script that changes one open mdev:
+# mdev $U1 with adapter 5, domain 4 and control domain 4, opened by the
+# helper's VM with a vCPU and both eventfds armed; checks each part and the
+# open's CRYCB. G1 is then the mdev's guest_matrix.
+kvm_mdev_opened() {
+	r="$(mdev_new $U1) $(wrn 5 $M/$U1/assign_adapter) $(wrn 4 $M/$U1/assign_domain)"
+	r="$r $(wrn 4 $M/$U1/assign_control_domain)"
+	expect "kvm: $1: mdev" "$r" "OK OK OK OK"
+	G1=$M/$U1/guest_matrix
+	kvm_start
+	r="$(hx container) $(hx group 0 $(group_of $U1)) $(kvm_vm) $(hx vcpu 0) $(hx kvm-add 0)"
+	r="$r $(hx open 0 $U1) $(hx irq 0 0 eventfd) $(hx irq 0 1 eventfd)"
+	expect "kvm: $1: open with a KVM instance, eventfds armed" "$r" "ok ok ok ok ok ok ok ok"
+	step "$1: the open" "apm 05 aqm 0004 adm 0004" "set 1 clr 0" 0 $G1
+}

@@ -12,16 +12,7 @@ plan 18
 suite_cleanup
 load_vfio_ap
 free_example >/dev/null
-r="$(mdev_new $U1) $(wrn 5 $M/$U1/assign_adapter) $(wrn 4 $M/$U1/assign_domain)"
-r="$r $(wrn 4 $M/$U1/assign_control_domain)"
-expect "kvm: remove: mdev" "$r" "OK OK OK OK"
-G1=$M/$U1/guest_matrix
-
-kvm_start
-r="$(hx container) $(hx group 0 $(group_of $U1)) $(kvm_vm) $(hx vcpu 0) $(hx kvm-add 0)"
-r="$r $(hx open 0 $U1) $(hx irq 0 0 eventfd) $(hx irq 0 1 eventfd)"
-expect "kvm: remove: open with a KVM instance, eventfds armed" "$r" "ok ok ok ok ok ok ok ok"
-step "remove: the open" "apm 05 aqm 0004 adm 0004" "set 1 clr 0" 0 $G1
+kvm_mdev_opened remove
 
 # The removal repeats its request every 10 s until the device is closed,
 # which a slow guest may see: counts of requests are "1+".

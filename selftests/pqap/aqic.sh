@@ -67,6 +67,16 @@ fi
 
 # --- A guest: the mdev opened with a VM.
 echo - >$DBF/flush
+# What the helper prints up to a created vCPU, before the device's part.
+VM_READY="open /dev/pqap_test: ok
+open container: ok
+open group: ok
+set container: ok
+set iommu: ok
+open kvm: ok
+create vm: ok
+guest memory: ok
+create vcpu: ok"
 out=$($HELPER "$group" $U1 \
 	map 0x0 $MAPPED \
 	off-noaiv 05.0004 \
@@ -91,15 +101,7 @@ out=$($HELPER "$group" $U1 \
 	write $DBF/flush - \
 	close \
 	on 05.0004 3 0x1000 2>&1)
-setup="open /dev/pqap_test: ok
-open container: ok
-open group: ok
-set container: ok
-set iommu: ok
-open kvm: ok
-create vm: ok
-guest memory: ok
-create vcpu: ok
+setup="$VM_READY
 kvm vfio device: ok
 add group to kvm: ok
 get device fd: ok"
@@ -188,15 +190,7 @@ expect "aqic: guest: s390dbf: no other message" "$(sed -n "${i},\$p" /tmp/pqap-d
 out=$($HELPER "$group" $U1 nokvm \
 	on 05.0004 3 0x1000 \
 	off 05.0004 2>&1)
-want="open /dev/pqap_test: ok
-open container: ok
-open group: ok
-set container: ok
-set iommu: ok
-open kvm: ok
-create vm: ok
-guest memory: ok
-create vcpu: ok
+want="$VM_READY
 get device fd: EINVAL
 on 05.0004 isc 3 nib 0x1000: no hook, gr1 0x0001000000000003 cc 3
 off 05.0004: no hook, gr1 0x0001000000000000 cc 3

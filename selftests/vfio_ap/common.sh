@@ -190,7 +190,10 @@ suite_cleanup() {
 	for _d in $APB/devices/??.????; do
 		[ -s "$_d/driver_override" ] && echo >"$_d/driver_override" 2>/dev/null
 	done
-	if [ -d /sys/module/vfio_ap ]; then
+	# vmtest.keep_module=1 on the kernel command line keeps the module
+	# loaded from one script to the next (upstream's on the debug kernel:
+	# its unload is followed by a release that runs in freed module text).
+	if [ -d /sys/module/vfio_ap ] && [ "$VFIO_AP_KEEP_MODULE" != 1 ]; then
 		unload_vfio_ap 2>/dev/null
 	fi
 	masks_reset >/dev/null

@@ -19,9 +19,10 @@ stty -echo -F /dev/console 2>/dev/null
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	vmtest.module=*) VFIO_AP_MODULE=${arg#*=} ;;
+	vmtest.keep_module=*) VFIO_AP_KEEP_MODULE=${arg#*=} ;;
 	esac
 done
-export VFIO_AP_MODULE PATH=/sbin:/usr/sbin:/bin:/usr/bin HOME=/tmp
+export VFIO_AP_MODULE VFIO_AP_KEEP_MODULE PATH=/sbin:/usr/sbin:/bin:/usr/bin HOME=/tmp
 
 echo "@@BEGIN@@ $(uname -r)"
 for t in $(cat /selftests/run-list); do
@@ -29,6 +30,18 @@ for t in $(cat /selftests/run-list); do
 	(cd /selftests && sh "./$t")
 	echo "@@TEST-EXIT@@ $t $?"
 done
+# A kernel with kmemleak (the debug flavour) is scanned once the tests are
+# done: the kernel logs "N new suspected memory leaks", which fails the
+# run, and the report follows here for the diagnosis. Twice, since an
+# object is reported only once it has looked unreferenced in two scans.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	echo "@@KMEMLEAK-BEGIN@@"
+	cat /sys/kernel/debug/kmemleak
+	echo "@@KMEMLEAK-END@@"
+fi
 echo "@@DMESG-BEGIN@@"
 dmesg
 echo "@@DMESG-END@@"

@@ -186,10 +186,11 @@ class Run:
         if text == "@@END@@":
             self.ended = True
             return
-        if text == "@@DMESG-BEGIN@@":
+        # kmemleak's report (debug kernel) is checked as the kernel log is.
+        if text in ("@@DMESG-BEGIN@@", "@@KMEMLEAK-BEGIN@@"):
             self.in_dmesg = True
             return
-        if text == "@@DMESG-END@@":
+        if text in ("@@DMESG-END@@", "@@KMEMLEAK-END@@"):
             self.in_dmesg = False
             return
         if self.in_dmesg:
