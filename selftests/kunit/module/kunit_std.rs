@@ -389,7 +389,22 @@ impl StrExt for str {
 /// Prints why an `assert!(COND, MESSAGE...)` failed, before KUnit's own
 /// report of the failed assertion.
 pub(crate) fn failed(cond: &str, msg: fmt::Arguments<'_>) {
-    kernel::kunit::err(format_args!("    # assert!({cond}) failed: {msg}\n"));
+    kernel::kunit::err(format_args!(
+        "    # assert!({cond}) failed{}\n",
+        Message(msg)
+    ));
+}
+
+/// An assertion's message as ": MESSAGE", or nothing when it is empty.
+struct Message<'a>(fmt::Arguments<'a>);
+
+impl fmt::Display for Message<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.as_str() == Some("") {
+            return Ok(());
+        }
+        write!(f, ": {}", self.0)
+    }
 }
 
 /// Prints both sides of a failed `assert_eq!`, and its message, before
@@ -402,7 +417,8 @@ pub(crate) fn failed_eq<L: fmt::Debug + ?Sized, R: fmt::Debug + ?Sized>(
     msg: fmt::Arguments<'_>,
 ) {
     kernel::kunit::err(format_args!(
-        "    # assert_eq!({left}, {right}) failed: {msg}\n"
+        "    # assert_eq!({left}, {right}) failed{}\n",
+        Message(msg)
     ));
     kernel::kunit::err(format_args!("    #   left: {left_value:?}\n"));
     kernel::kunit::err(format_args!("    #  right: {right_value:?}\n"));

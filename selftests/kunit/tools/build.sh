@@ -8,8 +8,8 @@
 # the same relative path): ../module, and the model's sources with their
 # test modules made KUnit suites by kunit-suites.py, which also lists the
 # cases. The module and that list land in the suite directory, which the
-# VM runner puts into the guest's /selftests. Warnings fail the build.
-# Extra arguments go to make (CLIPPY=1 for clippy's lints).
+# VM runner puts into the guest's /selftests. It is built with clippy
+# (CLIPPY=1), and any warning fails the build. Extra arguments go to make.
 # Prints nothing on success.
 set -e
 source "$(dirname "$0")/../../../tools/lib.sh"
@@ -35,7 +35,7 @@ for pass in 1 2 3; do
 	python3 "$here/tools/kunit-suites.py" gen "$VFIO_AP_TOP/drivers/s390/crypto/vfio_ap" \
 		"$build/drivers/s390/crypto/vfio_ap" "$build/cases" "$build/skips"
 	make -C "$KDIR" M="$mod" ARCH=s390 LLVM="$LLVM_SUFFIX" RUSTC="$RUSTC_BIN" \
-		CLIPPY_DRIVER=/usr/bin/clippy-driver W=1 "$@" modules >"$build/make.log" 2>&1 ||
+		CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver W=1 "$@" modules >"$build/make.log" 2>&1 ||
 		{ cat "$build/make.log" >&2; die "building vfio_ap_model_kunit.ko failed"; }
 	# Every warning counts but the toolchain's note on -Zpacked-stack's
 	# backchain feature (as tools/test.sh's module lint).

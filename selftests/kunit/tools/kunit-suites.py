@@ -82,6 +82,9 @@ def suite_block(suite, cases, skips):
             out.append("    }")
             continue
         why = f"needs {need} bytes of stack, more than a KUnit case's kernel thread has"
+        out.append("    /// # Safety")
+        out.append("    ///")
+        out.append("    /// `test` must be the running case's `struct kunit`, as KUnit passes it.")
         out.append(f"    unsafe extern \"C\" fn kunit_case_{c}(test: *mut ::kernel::bindings::kunit) {{")
         # Through an opaque pointer: the test is not inlined (its frame
         # would be this function's), but stays compiled and measured.
@@ -89,7 +92,8 @@ def suite_block(suite, cases, skips):
         out.append("        if ::core::hint::black_box(false) {")
         out.append("            test_fn();")
         out.append("        }")
-        out.append("        // SAFETY: KUnit passes the case's running test, as `skip` requires.")
+        out.append("        // SAFETY: `test` is the running case's (this function's")
+        out.append("        // requirement), as `skip` requires.")
         out.append(f"        unsafe {{ crate::skip(test, c\"{why}\") }};")
         out.append("    }")
     out.append(f"    static mut KUNIT_CASES: [::kernel::bindings::kunit_case; {len(cases) + 1}] = [")
