@@ -104,7 +104,7 @@ lint() { # lint NAME COMMAND...
 	fi
 }
 module_rustfmt() {
-	find rust drivers -name '*.rs' -print0 | xargs -0 /usr/bin/rustfmt --edition 2021 --check
+	find rust drivers selftests -name '*.rs' -print0 | xargs -0 /usr/bin/rustfmt --edition 2021 --check
 }
 module_clippy() {
 	local log=$RESULTS/module-clippy-build.log w

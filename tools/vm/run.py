@@ -217,8 +217,12 @@ class Run:
     def boot(self, initrd):
         a = self.args
         qmp_path = os.path.join(self.work, "qmp.sock")
+        # KUnit is built in but off by default (the kernel config's
+        # defaults): on, test-only modules with KUnit suites (the kunit
+        # suite's) run them when they load. The kernel has no suites of
+        # its own, so other runs are unchanged.
         append = (f"console=ttysclp0 panic=-1 vmtest.module={a.module} "
-                  + " ".join(a.append))
+                  "kunit.enable=1 kunit.autorun=1 kunit.filter_glob=vfio_ap_model_* " + " ".join(a.append))
         cmd = [a.qemu, "-M", "s390-ccw-virtio", "-cpu", "max", "-smp", "2", "-m", "1024",
                "-nodefaults", "-display", "none", "-no-reboot",
                "-chardev", "stdio,id=con0,signal=off", "-device", "sclpconsole,chardev=con0",

@@ -770,7 +770,6 @@ mod tests {
 
     #[test]
     fn uuid_words_print_the_name() {
-        extern crate std;
         let name = "62177883-f1bb-47f0-914d-32a22E3A8804";
         let w = uuid_words(name.as_bytes()).unwrap();
         assert_eq!(
