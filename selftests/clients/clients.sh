@@ -11,7 +11,7 @@
 # CCA), usage domains 0-3.
 . ./lib/vm.sh
 
-plan 29
+plan 30
 
 TAP_UNIQUE_NAMES=/tmp/clients-test-names
 U1=11111111-1111-4111-8111-111111111111
@@ -114,6 +114,8 @@ run "addattr U3 domain" mdevctl modify -u $U3 --addattr=assign_domain --value=2
 run "start U3 conflicting" mdevctl start -u $U3
 [ $RC -ne 0 ]
 ok $? "mdevctl start of a conflicting assignment fails"
+case $OUT in *"Address already in use"*) r=0 ;; *) r=1 ;; esac
+ok $r "mdevctl reports the driver's EADDRINUSE"
 test ! -e $MDEVS/$U3
 ok $? "the conflicting mdev is not left behind"
 expect "U1 matrix after the conflict" "$(attr $U1 matrix)" "00.0001 00.0002"
