@@ -392,7 +392,8 @@ def main():
     p.add_argument("--busybox", help="static s390x busybox")
     p.add_argument("--module", choices=["ours", "upstream", "none"], default="ours",
                    help="which vfio_ap.ko the guest gets")
-    p.add_argument("--ko", default=os.path.join(TOP, "vfio_ap.ko"), help="our vfio_ap.ko")
+    p.add_argument("--ko", default=os.path.join(TOP, "vfio_ap.ko"), help="our vfio_ap.ko, built in a tree of this project (whose "
+                        "tools/install.sh installs it)")
     p.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument")
     p.add_argument("--append", action="append", default=[], help="extra kernel argument")
     p.add_argument("--timeout", type=float, default=300, help="seconds for the whole run")
