@@ -4,15 +4,25 @@
 # libraries they load from the pinned Debian s390x packages
 # (tools/lib.sh: CLIENT_DEBS; downloaded once into the cache) into root/
 # next to this script; the suite copies root/ over the guest's /.
-# Prints nothing on success.
+# Prints nothing on success but a warning when a pinned version has left
+# the mirror.
 source "$(dirname "$0")/../../../tools/lib.sh"
 dir=$(cd "$(dirname "$0")" && pwd)
 papt_setup
 rm -rf "$dir/root.tmp" "$dir/unpacked.tmp"
 mkdir -p "$dir/root.tmp" "$dir/unpacked.tmp"
 for p in "${CLIENT_DEBS[@]}"; do
-	deb=$(download_deb "${p%%=*}" "${p#*=}" "$CLIENT_SUITE" s390x) ||
-		die "downloading ${p%%=*}:s390x=${p#*=} from $CLIENT_SUITE failed"
+	name=${p%%=*}
+	if ! deb=$(download_deb "$name" "${p#*=}" "$CLIENT_SUITE" s390x); then
+		# A stable point release replaces the pinned version of a library
+		# on the mirror: take the suite's current one, and say so.
+		ver=$(papt apt-cache policy "$name:s390x" | awk '/Candidate:/ { print $2 }')
+		[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
+			die "$name:s390x=${p#*=} is not in $CLIENT_SUITE, nor any other version"
+		log "WARNING: $name:s390x=${p#*=} is not available from $CLIENT_SUITE; using $ver"
+		deb=$(download_deb "$name" "$ver" "$CLIENT_SUITE" s390x) ||
+			die "downloading $name:s390x=$ver from $CLIENT_SUITE failed"
+	fi
 	dpkg-deb -x "$deb" "$dir/unpacked.tmp"
 done
 # Only what the two programs need: the binaries, the dynamic loader and the
