@@ -140,7 +140,8 @@ fi
 # --- Administrator's path on the host: the kernel readiness check
 # (tools/check-kernel.sh) on the guest kernel, on a kernel configured
 # without Rust and on broken copies; DKMS with dkms.conf; make install and
-# make uninstall into a staging root. Each script prints one "ok - NAME"
+# make uninstall into a staging root; the QEMU device and CPU features the
+# guide names. Each script prints one "ok - NAME"
 # or "not ok - NAME" line a test.
 host_tap() { # host_tap NAME COMMAND...
 	local name=$1 log=$RESULTS/$1.log rc=0 p f
@@ -160,6 +161,7 @@ host_tap() { # host_tap NAME COMMAND...
 host_tap check-kernel tools/selftest/check-kernel-test.sh "$KDIR" "$VFIO_AP_TOP/vfio_ap.ko"
 host_tap dkms tools/selftest/dkms-test.sh "$KDIR"
 host_tap install tools/selftest/install-test.sh "$KDIR"
+host_tap qemu-names tools/selftest/qemu-names-test.sh "$QEMU"
 
 # --- VM tests.
 # The emulated AP configuration the VM tests use by default.

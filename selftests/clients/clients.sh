@@ -24,13 +24,16 @@ cp -a ./clients/tools/root/* /
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
 
 # run NAME COMMAND...: runs a client; its exit status and output (stdout
-# and stderr, newlines as \n) go to the transcript as NAME; sets RC and OUT.
+# and stderr, newlines as \n) go to the transcript as NAME, the seconds it
+# took to the TAP output as a comment; sets RC and OUT.
 run() {
 	_n=$1
 	shift
+	_t0=$(date +%s)
 	OUT=$("$@" 2>&1)
 	RC=$?
 	transcript "$_n :: rc=$RC ${OUT//$_nl/\\n}"
+	diag "$_n: $(($(date +%s) - _t0)) s"
 }
 _nl='
 '

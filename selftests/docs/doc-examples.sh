@@ -268,151 +268,151 @@ doc_example 'docs: s390/vfio-ap.rst: dmesg | tail -n 2 [2]' - \
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/apmask [2]' - \
 	'cat /sys/bus/ap/apmask' \
 	'0xf9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'
-# Documentation/s390/vfio-ap.rst:600
+# Documentation/s390/vfio-ap.rst:601
 doc_example 'docs: s390/vfio-ap.rst: echo 1 > $M/$G1/remove' - \
 	'echo 1 > $M/$G1/remove' \
 	''
-# Documentation/s390/vfio-ap.rst:601
+# Documentation/s390/vfio-ap.rst:602
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/devices/05.0004/status [3]' - \
 	'cat /sys/bus/ap/devices/05.0004/status' \
 	'unassigned'
-# Documentation/s390/vfio-ap.rst:603
+# Documentation/s390/vfio-ap.rst:604
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/devices/05.0047/status' - \
 	'cat /sys/bus/ap/devices/05.0047/status' \
 	'assigned'
-# Documentation/s390/vfio-ap.rst:800
+# Documentation/s390/vfio-ap.rst:803
 doc_example 'docs: s390/vfio-ap.rst: echo 7 > $M/$G2/assign_adapter' - \
 	'echo 7 > $M/$G2/assign_adapter' \
 	''
-# Documentation/s390/vfio-ap.rst:801
+# Documentation/s390/vfio-ap.rst:804
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G2/matrix' - \
 	'cat $M/$G2/matrix' \
 	'05.0047\n05.00ff\n07.0047\n07.00ff'
-# Documentation/s390/vfio-ap.rst:806
+# Documentation/s390/vfio-ap.rst:809
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G2/guest_matrix' - \
 	'cat $M/$G2/guest_matrix' \
 	'05.0047\n05.00ff'
-# Documentation/s390/vfio-ap.rst:820
+# Documentation/s390/vfio-ap.rst:823
 doc_example 'docs: s390/vfio-ap.rst: echo 0 > $M/$G2/assign_domain' - \
 	'echo 0 > $M/$G2/assign_domain' \
 	'write error: Cannot assign requested address'
-# Documentation/s390/vfio-ap.rst:832
+# Documentation/s390/vfio-ap.rst:835
 doc_example 'docs: s390/vfio-ap.rst: echo 05.00ff > /sys/bus/ap/drivers/vfio_ap/unbind' - \
 	'echo 05.00ff > /sys/bus/ap/drivers/vfio_ap/unbind' \
 	''
-# Documentation/s390/vfio-ap.rst:833
+# Documentation/s390/vfio-ap.rst:836
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G2/guest_matrix [2]' - \
 	'cat $M/$G2/guest_matrix' \
 	'.0047\n.00ff'
-# Documentation/s390/vfio-ap.rst:836
+# Documentation/s390/vfio-ap.rst:839
 doc_example 'docs: s390/vfio-ap.rst: echo 05.00ff > /sys/bus/ap/drivers/vfio_ap/bind' - \
 	'echo 05.00ff > /sys/bus/ap/drivers/vfio_ap/bind' \
 	''
-# Documentation/s390/vfio-ap.rst:837
+# Documentation/s390/vfio-ap.rst:840
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G2/guest_matrix [3]' - \
 	'cat $M/$G2/guest_matrix' \
 	'05.0047\n05.00ff'
-# Documentation/s390/vfio-ap.rst:840
+# Documentation/s390/vfio-ap.rst:843
 doc_example 'docs: s390/vfio-ap.rst: echo 7 > $M/$G2/unassign_adapter' - \
 	'echo 7 > $M/$G2/unassign_adapter' \
 	''
-# Documentation/s390/vfio-ap.rst:866
+# Documentation/s390/vfio-ap.rst:869
 doc_example 'docs: s390/vfio-ap.rst: echo 010 > $M/$G3/assign_control_domain' - \
 	'echo 010 > $M/$G3/assign_control_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:867
+# Documentation/s390/vfio-ap.rst:870
 doc_example 'docs: s390/vfio-ap.rst: echo 0X47 > $M/$G3/assign_control_domain' - \
 	'echo 0X47 > $M/$G3/assign_control_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:868
+# Documentation/s390/vfio-ap.rst:871
 doc_example 'docs: s390/vfio-ap.rst: echo 08 > $M/$G3/assign_control_domain' - \
 	'echo 08 > $M/$G3/assign_control_domain' \
 	'write error: Invalid argument'
-# Documentation/s390/vfio-ap.rst:870
+# Documentation/s390/vfio-ap.rst:873
 doc_example 'docs: s390/vfio-ap.rst: echo 99999999999999999999 > $M/$G3/assign_control_domain' - \
 	'echo 99999999999999999999 > $M/$G3/assign_control_domain' \
 	'write error: Numerical result out of range'
-# Documentation/s390/vfio-ap.rst:872
+# Documentation/s390/vfio-ap.rst:875
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/control_domains' - \
 	'cat $M/$G3/control_domains' \
 	'0008\n0047'
-# Documentation/s390/vfio-ap.rst:875
+# Documentation/s390/vfio-ap.rst:878
 doc_example 'docs: s390/vfio-ap.rst: echo 8 > $M/$G3/unassign_control_domain' - \
 	'echo 8 > $M/$G3/unassign_control_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:876
+# Documentation/s390/vfio-ap.rst:879
 doc_example 'docs: s390/vfio-ap.rst: echo 0x47 > $M/$G3/unassign_control_domain' - \
 	'echo 0x47 > $M/$G3/unassign_control_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:877
+# Documentation/s390/vfio-ap.rst:880
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/control_domains [2]' - \
 	'cat $M/$G3/control_domains' \
 	''
-# Documentation/s390/vfio-ap.rst:1037
+# Documentation/s390/vfio-ap.rst:1040
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/ap_config' - \
 	'cat $M/$G3/ap_config' \
 	'0x0200000000000000000000000000000000000000000000000000000000000000,0x0000000000000000010000000000000000000000000000000000000000000001,0x0000000000000000000000000000000000000000000000000000000000000000'
-# Documentation/s390/vfio-ap.rst:1039
+# Documentation/s390/vfio-ap.rst:1042
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/ap_config > /tmp/guest3.cfg' - \
 	'cat $M/$G3/ap_config > /tmp/guest3.cfg' \
 	''
-# Documentation/s390/vfio-ap.rst:1040
+# Documentation/s390/vfio-ap.rst:1043
 doc_example 'docs: s390/vfio-ap.rst: echo , > $M/$G3/ap_config' - \
 	'echo , > $M/$G3/ap_config' \
 	''
-# Documentation/s390/vfio-ap.rst:1041
+# Documentation/s390/vfio-ap.rst:1044
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/matrix' - \
 	'cat $M/$G3/matrix' \
 	''
-# Documentation/s390/vfio-ap.rst:1042
+# Documentation/s390/vfio-ap.rst:1045
 doc_example 'docs: s390/vfio-ap.rst: cat /tmp/guest3.cfg > $M/$G3/ap_config' - \
 	'cat /tmp/guest3.cfg > $M/$G3/ap_config' \
 	''
-# Documentation/s390/vfio-ap.rst:1043
+# Documentation/s390/vfio-ap.rst:1046
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/matrix [2]' - \
 	'cat $M/$G3/matrix' \
 	'06.0047\n06.00ff'
-# Documentation/s390/vfio-ap.rst:1046
+# Documentation/s390/vfio-ap.rst:1049
 doc_example 'docs: s390/vfio-ap.rst: echo 0x06,0x000000000000000001, > $M/$G3/ap_config' - \
 	'echo 0x06,0x000000000000000001, > $M/$G3/ap_config' \
 	'write error: Address already in use'
-# Documentation/s390/vfio-ap.rst:1048
+# Documentation/s390/vfio-ap.rst:1051
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/matrix [3]' - \
 	'cat $M/$G3/matrix' \
 	'06.0047\n06.00ff'
-# Documentation/s390/vfio-ap.rst:1067
+# Documentation/s390/vfio-ap.rst:1070
 doc_example 'docs: s390/vfio-ap.rst: echo 0 > $M/$G3/remove' - \
 	'echo 0 > $M/$G3/remove' \
 	''
-# Documentation/s390/vfio-ap.rst:1068
+# Documentation/s390/vfio-ap.rst:1071
 doc_example 'docs: s390/vfio-ap.rst: echo yes > $M/$G3/remove' - \
 	'echo yes > $M/$G3/remove' \
 	'write error: Invalid argument'
-# Documentation/s390/vfio-ap.rst:1070
+# Documentation/s390/vfio-ap.rst:1073
 doc_example 'docs: s390/vfio-ap.rst: echo 1 > $M/$G3/remove' - \
 	'echo 1 > $M/$G3/remove' \
 	''
-# Documentation/s390/vfio-ap.rst:1071
+# Documentation/s390/vfio-ap.rst:1074
 doc_example 'docs: s390/vfio-ap.rst: echo 1 > $M/$G2/remove' - \
 	'echo 1 > $M/$G2/remove' \
 	''
-# Documentation/s390/vfio-ap.rst:1072
+# Documentation/s390/vfio-ap.rst:1075
 doc_example 'docs: s390/vfio-ap.rst: cat $T/available_instances [2]' - \
 	'cat $T/available_instances' \
 	'65536'
-# Documentation/s390/vfio-ap.rst:1074
+# Documentation/s390/vfio-ap.rst:1077
 doc_example 'docs: s390/vfio-ap.rst: echo +5,+6 > /sys/bus/ap/apmask' - \
 	'echo +5,+6 > /sys/bus/ap/apmask' \
 	''
-# Documentation/s390/vfio-ap.rst:1075
+# Documentation/s390/vfio-ap.rst:1078
 doc_example 'docs: s390/vfio-ap.rst: echo +4,+0x47,+0xab,+0xff > /sys/bus/ap/aqmask' - \
 	'echo +4,+0x47,+0xab,+0xff > /sys/bus/ap/aqmask' \
 	''
-# Documentation/s390/vfio-ap.rst:1076
+# Documentation/s390/vfio-ap.rst:1079
 doc_example 'docs: s390/vfio-ap.rst: ls /sys/bus/ap/drivers/vfio_ap [2]' ls \
 	'ls /sys/bus/ap/drivers/vfio_ap' \
 	'bind\nmodule\nuevent\nunbind'
-# Documentation/s390/vfio-ap.rst:1078
+# Documentation/s390/vfio-ap.rst:1081
 doc_example 'docs: s390/vfio-ap.rst: rmmod vfio_ap' - \
 	'rmmod vfio_ap' \
 	''
