@@ -8,11 +8,15 @@
 #   make check        rustfmt and clippy on the host crate
 #   make docs         the HTML documentation (pinned Sphinx, warnings fail)
 #   make clean
+#   make check-kernel KDIR=...  can that kernel tree take the module? (why not)
+#   make install [KDIR=...]     build, install into lib/modules/RELEASE/updates,
+#                               depmod (INSTALL_MOD_PATH: a staging root)
+#   make uninstall [KDIR=...]   remove it again
 #
 # KDIR=/path/to/kernel/build builds against your own kernel tree; it needs
 # CONFIG_RUST=y and CONFIG_VFIO_AP=m, built with the same rustc.
 
-.PHONY: modules demo test check docs clean
+.PHONY: modules demo test check docs clean check-kernel install uninstall
 
 modules:
 	tools/build-module.sh
@@ -33,3 +37,12 @@ docs:
 clean:
 	tools/build-module.sh clean
 	rm -rf target
+
+check-kernel:
+	tools/check-kernel.sh "$(KDIR)"
+
+install:
+	tools/install.sh install
+
+uninstall:
+	tools/install.sh uninstall

@@ -39,19 +39,6 @@ install_bindgen() {
 		{ tail -20 "$BINDGEN_ROOT/install.log" >&2; die "cargo install bindgen-cli $BINDGEN_VERSION failed"; }
 }
 
-# download_deb NAME VERSION SUITE ARCH: fetch one package into the cache and
-# print the path of the .deb.
-download_deb() {
-	local name=$1 ver=$2 suite=$3 arch=$4 f
-	f=$(ls "$PAPT_DIR/dl/${name}_"*"_${arch}.deb" 2>/dev/null | grep -F "${ver#*:}_" | head -n1 || true)
-	if [ -z "$f" ]; then
-		(cd "$PAPT_DIR/dl" && papt apt-get -q download "$name:$arch=$ver" >/dev/null 2>"$PAPT_DIR/dl/err.log") ||
-			{ cat "$PAPT_DIR/dl/err.log" >&2; return 1; }
-		f=$(ls "$PAPT_DIR/dl/${name}_"*"_${arch}.deb" | grep -F "${ver#*:}_" | head -n1)
-	fi
-	printf '%s\n' "$f"
-}
-
 fetch_kernel_source() {
 	local ver=$KERNEL_PKG_VERSION pkg=$KERNEL_PKG deb
 	if ! deb=$(download_deb "$pkg" "$ver" "$KERNEL_SUITE" all); then

@@ -64,6 +64,15 @@ KERNEL_SUITE=trixie-backports
 BUSYBOX_PKG_VERSION=1:1.35.0-4+deb12u1+b1
 BUSYBOX_SUITE=bookworm
 
+# Real clients the clients suite drives in the guest (selftests/clients):
+# bookworm's s390x mdevctl and s390-tools (lszcrypt) and the libraries
+# their binaries name (readelf -d), unpacked, never installed.
+CLIENT_SUITE=bookworm
+CLIENT_DEBS=(
+	mdevctl=1.2.0-3+b1 s390-tools=2.16.0-2
+	libc6=2.36-9+deb12u14 libgcc-s1=12.2.0-14+deb12u1
+)
+
 # QEMU source package (built with our AP emulation patches).
 QEMU_SRC_VERSION=1:10.2.2+ds-1
 QEMU_SRC_SUITE=sid
@@ -79,6 +88,8 @@ HOST_PACKAGES=(
 	bc flex bison libelf-dev libssl-dev cpio xz-utils kmod python3-venv
 	libglib2.0-dev ninja-build libpixman-1-dev libfdt-dev
 	device-tree-compiler qemu-system-data dpkg-dev
+	# make install's DKMS configuration (dkms.conf), tested on the host
+	dkms
 )
 RUSTC_MIN=1.96.0
 BINDGEN_VERSION=0.72.1
@@ -146,3 +157,16 @@ EOS
 	rm -f "$PAPT_DIR/sources.list.new"
 }
 papt() { APT_CONFIG=$PAPT_DIR/apt.conf "$@"; }
+
+# download_deb NAME VERSION SUITE ARCH: fetch one package into the cache and
+# print the path of the .deb.
+download_deb() {
+	local name=$1 ver=$2 suite=$3 arch=$4 f
+	f=$(ls "$PAPT_DIR/dl/${name}_"*"_${arch}.deb" 2>/dev/null | grep -F "${ver#*:}_" | head -n1 || true)
+	if [ -z "$f" ]; then
+		(cd "$PAPT_DIR/dl" && papt apt-get -q download "$name:$arch=$ver" >/dev/null 2>"$PAPT_DIR/dl/err.log") ||
+			{ cat "$PAPT_DIR/dl/err.log" >&2; return 1; }
+		f=$(ls "$PAPT_DIR/dl/${name}_"*"_${arch}.deb" | grep -F "${ver#*:}_" | head -n1)
+	fi
+	printf '%s\n' "$f"
+}

@@ -137,6 +137,32 @@ else
 	count "docs examples up to date" 0 1
 fi
 
+# --- Administrator's path on the host: the kernel readiness check
+# (tools/check-kernel.sh) on the guest kernel, on a kernel configured
+# without Rust and on broken copies; DKMS with dkms.conf; make install and
+# make uninstall into a staging root; the QEMU device and CPU features the
+# guide names. Each script prints one "ok - NAME"
+# or "not ok - NAME" line a test.
+host_tap() { # host_tap NAME COMMAND...
+	local name=$1 log=$RESULTS/$1.log rc=0 p f
+	shift
+	"$@" >"$log" 2>&1 || rc=$?
+	p=$(grep -c '^ok - ' "$log" || true)
+	f=$(grep -c '^not ok - ' "$log" || true)
+	if [ "$f" -gt 0 ]; then
+		grep -E '^not ok - |^# ' "$log" | head -n 60 >&2
+	elif [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
+		cat "$log" >&2
+		log "$name: exited $rc with $p passed and no failure counted"
+		f=1
+	fi
+	count "$name" "$p" "$f"
+}
+host_tap check-kernel tools/selftest/check-kernel-test.sh "$KDIR" "$VFIO_AP_TOP/vfio_ap.ko"
+host_tap dkms tools/selftest/dkms-test.sh "$KDIR"
+host_tap install tools/selftest/install-test.sh "$KDIR"
+host_tap qemu-names tools/selftest/qemu-names-test.sh "$QEMU"
+
 # --- VM tests.
 # The emulated AP configuration the VM tests use by default.
 AP_ARGS=()
@@ -222,7 +248,9 @@ PY
 	done
 }
 
-vm harness-ours ours harness/smoke.sh harness/qmp.sh
+# harness/install.sh: the runner installed ours with make install's recipe
+# next to the kernel's own module; modprobe must pick and load ours.
+vm harness-ours ours harness/smoke.sh harness/qmp.sh harness/install.sh
 vm harness-upstream upstream harness/smoke.sh
 # Without the emulated AP facility both modules must refuse to load (ENODEV).
 saved_qargs=("${QARGS[@]}")

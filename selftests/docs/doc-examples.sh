@@ -48,371 +48,371 @@ doc_example() {
 plan 92
 suite_cleanup
 
-# Documentation/s390/vfio-ap.rst:209
+# Documentation/s390/vfio-ap.rst:281
 doc_example 'docs: s390/vfio-ap.rst: ls /sys/bus/ap/devices' ls \
 	'ls /sys/bus/ap/devices' \
 	'05.0004\n05.0047\n05.00ab\n05.00ff\n06.0004\n06.0047\n06.00ab\n06.00ff\ncard05\ncard06'
-# Documentation/s390/vfio-ap.rst:212
+# Documentation/s390/vfio-ap.rst:284
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/devices/card05/hwtype' - \
 	'cat /sys/bus/ap/devices/card05/hwtype' \
 	'11'
-# Documentation/s390/vfio-ap.rst:214
+# Documentation/s390/vfio-ap.rst:286
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/ap_max_adapter_id /sys/bus/ap/ap_max_domain_id' - \
 	'cat /sys/bus/ap/ap_max_adapter_id /sys/bus/ap/ap_max_domain_id' \
 	'63\n255'
-# Documentation/s390/vfio-ap.rst:225
+# Documentation/s390/vfio-ap.rst:297
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/ap_adapter_mask' - \
 	'cat /sys/bus/ap/ap_adapter_mask' \
 	'0x0600000000000000000000000000000000000000000000000000000000000000'
-# Documentation/s390/vfio-ap.rst:227
+# Documentation/s390/vfio-ap.rst:299
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/ap_usage_domain_mask' - \
 	'cat /sys/bus/ap/ap_usage_domain_mask' \
 	'0x0800000000000000010000000000000000000000001000000000000000000001'
-# Documentation/s390/vfio-ap.rst:229
+# Documentation/s390/vfio-ap.rst:301
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/ap_control_domain_mask' - \
 	'cat /sys/bus/ap/ap_control_domain_mask' \
 	'0x0800000000000000010000000000000000000000001000000000000000000001'
-# Documentation/s390/vfio-ap.rst:259
+# Documentation/s390/vfio-ap.rst:331
 doc_example 'docs: s390/vfio-ap.rst: echo -5,-6 > /sys/bus/ap/apmask' - \
 	'echo -5,-6 > /sys/bus/ap/apmask' \
 	''
-# Documentation/s390/vfio-ap.rst:260
+# Documentation/s390/vfio-ap.rst:332
 doc_example 'docs: s390/vfio-ap.rst: echo -4,-0x47,-0xab,-0xff > /sys/bus/ap/aqmask' - \
 	'echo -4,-0x47,-0xab,-0xff > /sys/bus/ap/aqmask' \
 	''
-# Documentation/s390/vfio-ap.rst:261
+# Documentation/s390/vfio-ap.rst:333
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/apmask' - \
 	'cat /sys/bus/ap/apmask' \
 	'0xf9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'
-# Documentation/s390/vfio-ap.rst:263
+# Documentation/s390/vfio-ap.rst:335
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/aqmask' - \
 	'cat /sys/bus/ap/aqmask' \
 	'0xf7fffffffffffffffeffffffffffffffffffffffffeffffffffffffffffffffe'
-# Documentation/s390/vfio-ap.rst:274
+# Documentation/s390/vfio-ap.rst:346
 doc_example 'docs: s390/vfio-ap.rst: echo 0xf9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff > /sys/bus/ap/apmask' - \
 	'echo 0xf9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff > /sys/bus/ap/apmask' \
 	''
-# Documentation/s390/vfio-ap.rst:275
+# Documentation/s390/vfio-ap.rst:347
 doc_example 'docs: s390/vfio-ap.rst: echo 0xf7fffffffffffffffeffffffffffffffffffffffffeffffffffffffffffffffe > /sys/bus/ap/aqmask' - \
 	'echo 0xf7fffffffffffffffeffffffffffffffffffffffffeffffffffffffffffffffe > /sys/bus/ap/aqmask' \
 	''
-# Documentation/s390/vfio-ap.rst:298
+# Documentation/s390/vfio-ap.rst:370
 doc_example 'docs: s390/vfio-ap.rst: modprobe vfio_ap' - \
 	'modprobe vfio_ap' \
 	''
-# Documentation/s390/vfio-ap.rst:299
+# Documentation/s390/vfio-ap.rst:371
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/devices/vfio_ap/matrix/features' - \
 	'cat /sys/devices/vfio_ap/matrix/features' \
 	'guest_matrix hotplug ap_config'
-# Documentation/s390/vfio-ap.rst:301
+# Documentation/s390/vfio-ap.rst:373
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/bindings' - \
 	'cat /sys/bus/ap/bindings' \
 	'8/8 (complete)'
-# Documentation/s390/vfio-ap.rst:317
+# Documentation/s390/vfio-ap.rst:389
 doc_example 'docs: s390/vfio-ap.rst: ls /sys/bus/ap/drivers/vfio_ap' ls \
 	'ls /sys/bus/ap/drivers/vfio_ap' \
 	'05.0004\n05.0047\n05.00ab\n05.00ff\n06.0004\n06.0047\n06.00ab\n06.00ff\nbind\nmodule\nuevent\nunbind'
-# Documentation/s390/vfio-ap.rst:320
+# Documentation/s390/vfio-ap.rst:392
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/devices/05.0004/status' - \
 	'cat /sys/bus/ap/devices/05.0004/status' \
 	'unassigned'
-# Documentation/s390/vfio-ap.rst:329
+# Documentation/s390/vfio-ap.rst:401
 doc_example 'docs: s390/vfio-ap.rst: T=/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough' - \
 	'T=/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough' \
 	''
-# Documentation/s390/vfio-ap.rst:330
+# Documentation/s390/vfio-ap.rst:402
 doc_example 'docs: s390/vfio-ap.rst: cat $T/name $T/device_api $T/available_instances' - \
 	'cat $T/name $T/device_api $T/available_instances' \
 	'VFIO AP Passthrough Device\nvfio-ap\n65536'
-# Documentation/s390/vfio-ap.rst:346
+# Documentation/s390/vfio-ap.rst:418
 doc_example 'docs: s390/vfio-ap.rst: M=/sys/devices/vfio_ap/matrix' - \
 	'M=/sys/devices/vfio_ap/matrix' \
 	''
-# Documentation/s390/vfio-ap.rst:347
+# Documentation/s390/vfio-ap.rst:419
 doc_example 'docs: s390/vfio-ap.rst: G1=4b2d0c1e-8f3a-4c57-9e6d-1a0b2c3d4e51' - \
 	'G1=4b2d0c1e-8f3a-4c57-9e6d-1a0b2c3d4e51' \
 	''
-# Documentation/s390/vfio-ap.rst:348
+# Documentation/s390/vfio-ap.rst:420
 doc_example 'docs: s390/vfio-ap.rst: G2=9c1f7a20-3d64-4e8b-a5f2-6b7c8d9e0f52' - \
 	'G2=9c1f7a20-3d64-4e8b-a5f2-6b7c8d9e0f52' \
 	''
-# Documentation/s390/vfio-ap.rst:349
+# Documentation/s390/vfio-ap.rst:421
 doc_example 'docs: s390/vfio-ap.rst: G3=d07e5b31-6a29-4f1c-8b3e-2c4d6e8fa053' - \
 	'G3=d07e5b31-6a29-4f1c-8b3e-2c4d6e8fa053' \
 	''
-# Documentation/s390/vfio-ap.rst:350
+# Documentation/s390/vfio-ap.rst:422
 doc_example 'docs: s390/vfio-ap.rst: echo $G1 > $T/create' - \
 	'echo $G1 > $T/create' \
 	''
-# Documentation/s390/vfio-ap.rst:351
+# Documentation/s390/vfio-ap.rst:423
 doc_example 'docs: s390/vfio-ap.rst: echo $G2 > $T/create' - \
 	'echo $G2 > $T/create' \
 	''
-# Documentation/s390/vfio-ap.rst:352
+# Documentation/s390/vfio-ap.rst:424
 doc_example 'docs: s390/vfio-ap.rst: echo $G3 > $T/create' - \
 	'echo $G3 > $T/create' \
 	''
-# Documentation/s390/vfio-ap.rst:353
+# Documentation/s390/vfio-ap.rst:425
 doc_example 'docs: s390/vfio-ap.rst: cat $T/available_instances' - \
 	'cat $T/available_instances' \
 	'65533'
-# Documentation/s390/vfio-ap.rst:355
+# Documentation/s390/vfio-ap.rst:427
 doc_example 'docs: s390/vfio-ap.rst: ls $M/$G1' ls \
 	'ls $M/$G1' \
 	'ap_config\nassign_adapter\nassign_control_domain\nassign_domain\ncontrol_domains\ndriver\nguest_matrix\niommu_group\nmatrix\nmdev_type\nremove\nsubsystem\nuevent\nunassign_adapter\nunassign_control_domain\nunassign_domain\nvfio-dev'
-# Documentation/s390/vfio-ap.rst:373
+# Documentation/s390/vfio-ap.rst:445
 doc_example 'docs: s390/vfio-ap.rst: echo $G1 > $T/create [2]' - \
 	'echo $G1 > $T/create' \
 	'write error: File exists'
-# Documentation/s390/vfio-ap.rst:375
+# Documentation/s390/vfio-ap.rst:447
 doc_example 'docs: s390/vfio-ap.rst: echo guest1 > $T/create' - \
 	'echo guest1 > $T/create' \
 	'write error: Invalid argument'
-# Documentation/s390/vfio-ap.rst:393
+# Documentation/s390/vfio-ap.rst:465
 doc_example 'docs: s390/vfio-ap.rst: echo 5 > $M/$G1/assign_adapter' - \
 	'echo 5 > $M/$G1/assign_adapter' \
 	''
-# Documentation/s390/vfio-ap.rst:394
+# Documentation/s390/vfio-ap.rst:466
 doc_example 'docs: s390/vfio-ap.rst: echo 6 > $M/$G1/assign_adapter' - \
 	'echo 6 > $M/$G1/assign_adapter' \
 	''
-# Documentation/s390/vfio-ap.rst:395
+# Documentation/s390/vfio-ap.rst:467
 doc_example 'docs: s390/vfio-ap.rst: echo 4 > $M/$G1/assign_domain' - \
 	'echo 4 > $M/$G1/assign_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:396
+# Documentation/s390/vfio-ap.rst:468
 doc_example 'docs: s390/vfio-ap.rst: echo 0xab > $M/$G1/assign_domain' - \
 	'echo 0xab > $M/$G1/assign_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:397
+# Documentation/s390/vfio-ap.rst:469
 doc_example 'docs: s390/vfio-ap.rst: echo 0xab > $M/$G1/assign_control_domain' - \
 	'echo 0xab > $M/$G1/assign_control_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:398
+# Documentation/s390/vfio-ap.rst:470
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G1/matrix' - \
 	'cat $M/$G1/matrix' \
 	'05.0004\n05.00ab\n06.0004\n06.00ab'
-# Documentation/s390/vfio-ap.rst:403
+# Documentation/s390/vfio-ap.rst:475
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G1/control_domains' - \
 	'cat $M/$G1/control_domains' \
 	'00ab'
-# Documentation/s390/vfio-ap.rst:413
+# Documentation/s390/vfio-ap.rst:485
 doc_example 'docs: s390/vfio-ap.rst: echo 5 > $M/$G2/assign_adapter' - \
 	'echo 5 > $M/$G2/assign_adapter' \
 	''
-# Documentation/s390/vfio-ap.rst:414
+# Documentation/s390/vfio-ap.rst:486
 doc_example 'docs: s390/vfio-ap.rst: echo 0x47 > $M/$G2/assign_domain' - \
 	'echo 0x47 > $M/$G2/assign_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:415
+# Documentation/s390/vfio-ap.rst:487
 doc_example 'docs: s390/vfio-ap.rst: echo 0xff > $M/$G2/assign_domain' - \
 	'echo 0xff > $M/$G2/assign_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:416
+# Documentation/s390/vfio-ap.rst:488
 doc_example 'docs: s390/vfio-ap.rst: echo 6 > $M/$G3/assign_adapter' - \
 	'echo 6 > $M/$G3/assign_adapter' \
 	''
-# Documentation/s390/vfio-ap.rst:417
+# Documentation/s390/vfio-ap.rst:489
 doc_example 'docs: s390/vfio-ap.rst: echo 0x47 > $M/$G3/assign_domain' - \
 	'echo 0x47 > $M/$G3/assign_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:418
+# Documentation/s390/vfio-ap.rst:490
 doc_example 'docs: s390/vfio-ap.rst: echo 0xff > $M/$G3/assign_domain' - \
 	'echo 0xff > $M/$G3/assign_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:419
+# Documentation/s390/vfio-ap.rst:491
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G2/matrix $M/$G3/matrix' - \
 	'cat $M/$G2/matrix $M/$G3/matrix' \
 	'05.0047\n05.00ff\n06.0047\n06.00ff'
-# Documentation/s390/vfio-ap.rst:433
+# Documentation/s390/vfio-ap.rst:505
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G1/guest_matrix' - \
 	'cat $M/$G1/guest_matrix' \
 	'05.0004\n05.00ab\n06.0004\n06.00ab'
-# Documentation/s390/vfio-ap.rst:438
+# Documentation/s390/vfio-ap.rst:510
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/devices/05.0004/status [2]' - \
 	'cat /sys/bus/ap/devices/05.0004/status' \
 	'assigned'
-# Documentation/s390/vfio-ap.rst:451
+# Documentation/s390/vfio-ap.rst:523
 doc_example 'docs: s390/vfio-ap.rst: echo 5 > $M/$G3/assign_adapter' - \
 	'echo 5 > $M/$G3/assign_adapter' \
 	'write error: Address already in use'
-# Documentation/s390/vfio-ap.rst:453
+# Documentation/s390/vfio-ap.rst:525
 doc_example 'docs: s390/vfio-ap.rst: dmesg | tail -n 2' - \
 	'dmesg | tail -n 2' \
 	'vfio_ap_mdev d07e5b31-6a29-4f1c-8b3e-2c4d6e8fa053: Userspace may not assign queue 05.0047 to mdev: already assigned to 9c1f7a20-3d64-4e8b-a5f2-6b7c8d9e0f52\nvfio_ap_mdev d07e5b31-6a29-4f1c-8b3e-2c4d6e8fa053: Userspace may not assign queue 05.00ff to mdev: already assigned to 9c1f7a20-3d64-4e8b-a5f2-6b7c8d9e0f52'
-# Documentation/s390/vfio-ap.rst:464
+# Documentation/s390/vfio-ap.rst:536
 doc_example 'docs: s390/vfio-ap.rst: echo 64 > $M/$G1/assign_adapter' - \
 	'echo 64 > $M/$G1/assign_adapter' \
 	'write error: No such device'
-# Documentation/s390/vfio-ap.rst:466
+# Documentation/s390/vfio-ap.rst:538
 doc_example 'docs: s390/vfio-ap.rst: echo 0x100 > $M/$G1/assign_domain' - \
 	'echo 0x100 > $M/$G1/assign_domain' \
 	'write error: No such device'
-# Documentation/s390/vfio-ap.rst:468
+# Documentation/s390/vfio-ap.rst:540
 doc_example 'docs: s390/vfio-ap.rst: echo five > $M/$G1/assign_adapter' - \
 	'echo five > $M/$G1/assign_adapter' \
 	'write error: Invalid argument'
-# Documentation/s390/vfio-ap.rst:470
+# Documentation/s390/vfio-ap.rst:542
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G1/matrix [2]' - \
 	'cat $M/$G1/matrix' \
 	'05.0004\n05.00ab\n06.0004\n06.00ab'
-# Documentation/s390/vfio-ap.rst:485
+# Documentation/s390/vfio-ap.rst:557
 doc_example 'docs: s390/vfio-ap.rst: echo +5 > /sys/bus/ap/apmask' - \
 	'echo +5 > /sys/bus/ap/apmask' \
 	'write error: Device or resource busy'
-# Documentation/s390/vfio-ap.rst:487
+# Documentation/s390/vfio-ap.rst:559
 doc_example 'docs: s390/vfio-ap.rst: dmesg | tail -n 2 [2]' - \
 	'dmesg | tail -n 2' \
 	'vfio_ap_mdev 9c1f7a20-3d64-4e8b-a5f2-6b7c8d9e0f52: Can not reserve queue 05.0047 for host driver: in use by mdev\nvfio_ap_mdev 9c1f7a20-3d64-4e8b-a5f2-6b7c8d9e0f52: Can not reserve queue 05.00ff for host driver: in use by mdev'
-# Documentation/s390/vfio-ap.rst:490
+# Documentation/s390/vfio-ap.rst:562
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/apmask [2]' - \
 	'cat /sys/bus/ap/apmask' \
 	'0xf9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'
-# Documentation/s390/vfio-ap.rst:529
+# Documentation/s390/vfio-ap.rst:601
 doc_example 'docs: s390/vfio-ap.rst: echo 1 > $M/$G1/remove' - \
 	'echo 1 > $M/$G1/remove' \
 	''
-# Documentation/s390/vfio-ap.rst:530
+# Documentation/s390/vfio-ap.rst:602
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/devices/05.0004/status [3]' - \
 	'cat /sys/bus/ap/devices/05.0004/status' \
 	'unassigned'
-# Documentation/s390/vfio-ap.rst:532
+# Documentation/s390/vfio-ap.rst:604
 doc_example 'docs: s390/vfio-ap.rst: cat /sys/bus/ap/devices/05.0047/status' - \
 	'cat /sys/bus/ap/devices/05.0047/status' \
 	'assigned'
-# Documentation/s390/vfio-ap.rst:698
+# Documentation/s390/vfio-ap.rst:803
 doc_example 'docs: s390/vfio-ap.rst: echo 7 > $M/$G2/assign_adapter' - \
 	'echo 7 > $M/$G2/assign_adapter' \
 	''
-# Documentation/s390/vfio-ap.rst:699
+# Documentation/s390/vfio-ap.rst:804
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G2/matrix' - \
 	'cat $M/$G2/matrix' \
 	'05.0047\n05.00ff\n07.0047\n07.00ff'
-# Documentation/s390/vfio-ap.rst:704
+# Documentation/s390/vfio-ap.rst:809
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G2/guest_matrix' - \
 	'cat $M/$G2/guest_matrix' \
 	'05.0047\n05.00ff'
-# Documentation/s390/vfio-ap.rst:718
+# Documentation/s390/vfio-ap.rst:823
 doc_example 'docs: s390/vfio-ap.rst: echo 0 > $M/$G2/assign_domain' - \
 	'echo 0 > $M/$G2/assign_domain' \
 	'write error: Cannot assign requested address'
-# Documentation/s390/vfio-ap.rst:730
+# Documentation/s390/vfio-ap.rst:835
 doc_example 'docs: s390/vfio-ap.rst: echo 05.00ff > /sys/bus/ap/drivers/vfio_ap/unbind' - \
 	'echo 05.00ff > /sys/bus/ap/drivers/vfio_ap/unbind' \
 	''
-# Documentation/s390/vfio-ap.rst:731
+# Documentation/s390/vfio-ap.rst:836
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G2/guest_matrix [2]' - \
 	'cat $M/$G2/guest_matrix' \
 	'.0047\n.00ff'
-# Documentation/s390/vfio-ap.rst:734
+# Documentation/s390/vfio-ap.rst:839
 doc_example 'docs: s390/vfio-ap.rst: echo 05.00ff > /sys/bus/ap/drivers/vfio_ap/bind' - \
 	'echo 05.00ff > /sys/bus/ap/drivers/vfio_ap/bind' \
 	''
-# Documentation/s390/vfio-ap.rst:735
+# Documentation/s390/vfio-ap.rst:840
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G2/guest_matrix [3]' - \
 	'cat $M/$G2/guest_matrix' \
 	'05.0047\n05.00ff'
-# Documentation/s390/vfio-ap.rst:738
+# Documentation/s390/vfio-ap.rst:843
 doc_example 'docs: s390/vfio-ap.rst: echo 7 > $M/$G2/unassign_adapter' - \
 	'echo 7 > $M/$G2/unassign_adapter' \
 	''
-# Documentation/s390/vfio-ap.rst:764
+# Documentation/s390/vfio-ap.rst:869
 doc_example 'docs: s390/vfio-ap.rst: echo 010 > $M/$G3/assign_control_domain' - \
 	'echo 010 > $M/$G3/assign_control_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:765
+# Documentation/s390/vfio-ap.rst:870
 doc_example 'docs: s390/vfio-ap.rst: echo 0X47 > $M/$G3/assign_control_domain' - \
 	'echo 0X47 > $M/$G3/assign_control_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:766
+# Documentation/s390/vfio-ap.rst:871
 doc_example 'docs: s390/vfio-ap.rst: echo 08 > $M/$G3/assign_control_domain' - \
 	'echo 08 > $M/$G3/assign_control_domain' \
 	'write error: Invalid argument'
-# Documentation/s390/vfio-ap.rst:768
+# Documentation/s390/vfio-ap.rst:873
 doc_example 'docs: s390/vfio-ap.rst: echo 99999999999999999999 > $M/$G3/assign_control_domain' - \
 	'echo 99999999999999999999 > $M/$G3/assign_control_domain' \
 	'write error: Numerical result out of range'
-# Documentation/s390/vfio-ap.rst:770
+# Documentation/s390/vfio-ap.rst:875
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/control_domains' - \
 	'cat $M/$G3/control_domains' \
 	'0008\n0047'
-# Documentation/s390/vfio-ap.rst:773
+# Documentation/s390/vfio-ap.rst:878
 doc_example 'docs: s390/vfio-ap.rst: echo 8 > $M/$G3/unassign_control_domain' - \
 	'echo 8 > $M/$G3/unassign_control_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:774
+# Documentation/s390/vfio-ap.rst:879
 doc_example 'docs: s390/vfio-ap.rst: echo 0x47 > $M/$G3/unassign_control_domain' - \
 	'echo 0x47 > $M/$G3/unassign_control_domain' \
 	''
-# Documentation/s390/vfio-ap.rst:775
+# Documentation/s390/vfio-ap.rst:880
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/control_domains [2]' - \
 	'cat $M/$G3/control_domains' \
 	''
-# Documentation/s390/vfio-ap.rst:935
+# Documentation/s390/vfio-ap.rst:1040
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/ap_config' - \
 	'cat $M/$G3/ap_config' \
 	'0x0200000000000000000000000000000000000000000000000000000000000000,0x0000000000000000010000000000000000000000000000000000000000000001,0x0000000000000000000000000000000000000000000000000000000000000000'
-# Documentation/s390/vfio-ap.rst:937
+# Documentation/s390/vfio-ap.rst:1042
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/ap_config > /tmp/guest3.cfg' - \
 	'cat $M/$G3/ap_config > /tmp/guest3.cfg' \
 	''
-# Documentation/s390/vfio-ap.rst:938
+# Documentation/s390/vfio-ap.rst:1043
 doc_example 'docs: s390/vfio-ap.rst: echo , > $M/$G3/ap_config' - \
 	'echo , > $M/$G3/ap_config' \
 	''
-# Documentation/s390/vfio-ap.rst:939
+# Documentation/s390/vfio-ap.rst:1044
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/matrix' - \
 	'cat $M/$G3/matrix' \
 	''
-# Documentation/s390/vfio-ap.rst:940
+# Documentation/s390/vfio-ap.rst:1045
 doc_example 'docs: s390/vfio-ap.rst: cat /tmp/guest3.cfg > $M/$G3/ap_config' - \
 	'cat /tmp/guest3.cfg > $M/$G3/ap_config' \
 	''
-# Documentation/s390/vfio-ap.rst:941
+# Documentation/s390/vfio-ap.rst:1046
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/matrix [2]' - \
 	'cat $M/$G3/matrix' \
 	'06.0047\n06.00ff'
-# Documentation/s390/vfio-ap.rst:944
+# Documentation/s390/vfio-ap.rst:1049
 doc_example 'docs: s390/vfio-ap.rst: echo 0x06,0x000000000000000001, > $M/$G3/ap_config' - \
 	'echo 0x06,0x000000000000000001, > $M/$G3/ap_config' \
 	'write error: Address already in use'
-# Documentation/s390/vfio-ap.rst:946
+# Documentation/s390/vfio-ap.rst:1051
 doc_example 'docs: s390/vfio-ap.rst: cat $M/$G3/matrix [3]' - \
 	'cat $M/$G3/matrix' \
 	'06.0047\n06.00ff'
-# Documentation/s390/vfio-ap.rst:965
+# Documentation/s390/vfio-ap.rst:1070
 doc_example 'docs: s390/vfio-ap.rst: echo 0 > $M/$G3/remove' - \
 	'echo 0 > $M/$G3/remove' \
 	''
-# Documentation/s390/vfio-ap.rst:966
+# Documentation/s390/vfio-ap.rst:1071
 doc_example 'docs: s390/vfio-ap.rst: echo yes > $M/$G3/remove' - \
 	'echo yes > $M/$G3/remove' \
 	'write error: Invalid argument'
-# Documentation/s390/vfio-ap.rst:968
+# Documentation/s390/vfio-ap.rst:1073
 doc_example 'docs: s390/vfio-ap.rst: echo 1 > $M/$G3/remove' - \
 	'echo 1 > $M/$G3/remove' \
 	''
-# Documentation/s390/vfio-ap.rst:969
+# Documentation/s390/vfio-ap.rst:1074
 doc_example 'docs: s390/vfio-ap.rst: echo 1 > $M/$G2/remove' - \
 	'echo 1 > $M/$G2/remove' \
 	''
-# Documentation/s390/vfio-ap.rst:970
+# Documentation/s390/vfio-ap.rst:1075
 doc_example 'docs: s390/vfio-ap.rst: cat $T/available_instances [2]' - \
 	'cat $T/available_instances' \
 	'65536'
-# Documentation/s390/vfio-ap.rst:972
+# Documentation/s390/vfio-ap.rst:1077
 doc_example 'docs: s390/vfio-ap.rst: echo +5,+6 > /sys/bus/ap/apmask' - \
 	'echo +5,+6 > /sys/bus/ap/apmask' \
 	''
-# Documentation/s390/vfio-ap.rst:973
+# Documentation/s390/vfio-ap.rst:1078
 doc_example 'docs: s390/vfio-ap.rst: echo +4,+0x47,+0xab,+0xff > /sys/bus/ap/aqmask' - \
 	'echo +4,+0x47,+0xab,+0xff > /sys/bus/ap/aqmask' \
 	''
-# Documentation/s390/vfio-ap.rst:974
+# Documentation/s390/vfio-ap.rst:1079
 doc_example 'docs: s390/vfio-ap.rst: ls /sys/bus/ap/drivers/vfio_ap [2]' ls \
 	'ls /sys/bus/ap/drivers/vfio_ap' \
 	'bind\nmodule\nuevent\nunbind'
-# Documentation/s390/vfio-ap.rst:976
+# Documentation/s390/vfio-ap.rst:1081
 doc_example 'docs: s390/vfio-ap.rst: rmmod vfio_ap' - \
 	'rmmod vfio_ap' \
 	''

@@ -78,11 +78,17 @@ def build_initramfs(args, work):
     moddir = os.path.join(root, "lib/modules", krel)
     intree = os.path.join(moddir, "kernel/drivers/s390/crypto/vfio_ap.ko")
     if args.module == "ours":
-        # Only one vfio_ap.ko in the image: the one under test.
-        if os.path.exists(intree):
-            os.unlink(intree)
-        os.makedirs(os.path.join(moddir, "updates"), exist_ok=True)
-        shutil.copy2(args.ko, os.path.join(moddir, "updates/vfio_ap.ko"))
+        # Installed as an administrator does (make install: modules_install
+        # into updates/, depmod), by the install script of the tree the
+        # module was built in; the kernel's own vfio_ap.ko stays, and
+        # modprobe must prefer ours (lib/vm.sh checks which it resolves).
+        env = dict(os.environ, KDIR=args.kdir, INSTALL_MOD_PATH=root)
+        tree = os.path.dirname(os.path.abspath(args.ko))
+        r = subprocess.run([os.path.join(tree, "tools/install.sh"), "install", "--no-build"],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            sys.stderr.write(r.stderr)
+            raise SystemExit(f"installing {args.ko} (tools/install.sh) failed")
     elif args.module == "none":
         if os.path.exists(intree):
             os.unlink(intree)
@@ -391,7 +397,8 @@ def main():
     p.add_argument("--busybox", help="static s390x busybox")
     p.add_argument("--module", choices=["ours", "upstream", "none"], default="ours",
                    help="which vfio_ap.ko the guest gets")
-    p.add_argument("--ko", default=os.path.join(TOP, "vfio_ap.ko"), help="our vfio_ap.ko")
+    p.add_argument("--ko", default=os.path.join(TOP, "vfio_ap.ko"), help="our vfio_ap.ko, built in a tree of this project (whose "
+                        "tools/install.sh installs it)")
     p.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument")
     p.add_argument("--append", action="append", default=[], help="extra kernel argument")
     p.add_argument("--timeout", type=float, default=300, help="seconds for the whole run")

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Unpacks the clients this suite drives (mdevctl, lszcrypt) and the
+# libraries they load from the pinned Debian s390x packages
+# (tools/lib.sh: CLIENT_DEBS; downloaded once into the cache) into root/
+# next to this script; the suite copies root/ over the guest's /.
+# Prints nothing on success but a warning when a pinned version has left
+# the mirror.
+source "$(dirname "$0")/../../../tools/lib.sh"
+dir=$(cd "$(dirname "$0")" && pwd)
+papt_setup
+rm -rf "$dir/root.tmp" "$dir/unpacked.tmp"
+mkdir -p "$dir/root.tmp" "$dir/unpacked.tmp"
+for p in "${CLIENT_DEBS[@]}"; do
+	name=${p%%=*}
+	if ! deb=$(download_deb "$name" "${p#*=}" "$CLIENT_SUITE" s390x); then
+		# A stable point release replaces the pinned version of a library
+		# on the mirror: take the suite's current one, and say so.
+		ver=$(papt apt-cache policy "$name:s390x" | awk '/Candidate:/ { print $2 }')
+		[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
+			die "$name:s390x=${p#*=} is not in $CLIENT_SUITE, nor any other version"
+		log "WARNING: $name:s390x=${p#*=} is not available from $CLIENT_SUITE; using $ver"
+		deb=$(download_deb "$name" "$ver" "$CLIENT_SUITE" s390x) ||
+			die "downloading $name:s390x=$ver from $CLIENT_SUITE failed"
+	fi
+	dpkg-deb -x "$deb" "$dir/unpacked.tmp"
+done
+# Only what the two programs need: the binaries, the dynamic loader and the
+# libraries their ELF headers name (checked below), mdevctl's config tree.
+u=$dir/unpacked.tmp
+for f in usr/bin/mdevctl sbin/lszcrypt lib/ld64.so.1 lib/s390x-linux-gnu/ld64.so.1 \
+	lib/s390x-linux-gnu/libc.so.6 lib/s390x-linux-gnu/libgcc_s.so.1 etc/mdevctl.d; do
+	[ -e "$u/$f" ] || [ -L "$u/$f" ] || die "$f is not in the unpacked packages"
+	mkdir -p "$dir/root.tmp/$(dirname "$f")"
+	cp -a "$u/$f" "$dir/root.tmp/$f"
+done
+for b in usr/bin/mdevctl sbin/lszcrypt; do
+	for lib in $(readelf -d "$u/$b" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		[ -e "$dir/root.tmp/lib/s390x-linux-gnu/$lib" ] ||
+			die "$b needs $lib, which the staged tree lacks"
+	done
+done
+rm -rf "$dir/root" "$u"
+mv "$dir/root.tmp" "$dir/root"
