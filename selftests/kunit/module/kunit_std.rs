@@ -4,10 +4,11 @@
 //! the kernel.
 //!
 //! The tests are written once, for the host's `std`; the kernel has neither
-//! `std` nor `alloc`. This module gives the same names (`vec::Vec`, `vec!`,
-//! `string::String`, `format!`, and the slice and `str` methods that live in
-//! `alloc`) over the kernel's allocator, with the infallible signatures the
-//! tests expect. Each test module of the KUnit build imports it as `std`.
+//! `std` nor `alloc`. This module gives the same names (`boxed::Box`,
+//! `vec::Vec`, `vec!`, `string::String`, `format!`, and the slice and `str`
+//! methods that live in `alloc`) over the kernel's allocator, with the
+//! infallible signatures the tests expect. Each test module of the KUnit
+//! build imports it as `std`.
 //!
 //! An allocation that fails panics (a kernel BUG): a test that cannot get
 //! memory has not passed, and the guest's log then fails the run.
@@ -15,7 +16,7 @@
 use core::cmp::Ordering;
 use core::fmt;
 use core::ops::{Deref, DerefMut};
-use kernel::alloc::{flags::GFP_KERNEL, KVVec};
+use kernel::alloc::{flags::GFP_KERNEL, KVBox, KVVec};
 
 fn out_of_memory() -> ! {
     panic!("vfio_ap_model_kunit: out of memory in a test")
@@ -188,6 +189,46 @@ pub(crate) mod vec {
     impl<T: PartialEq<U>, U> PartialEq<[U]> for Vec<T> {
         fn eq(&self, other: &[U]) -> bool {
             **self == *other
+        }
+    }
+}
+
+/// `std::boxed`.
+pub(crate) mod boxed {
+    use super::*;
+
+    /// A value on the heap, as `std::boxed::Box` (kmalloc, or vmalloc when
+    /// large): the tests keep the model's big values (a `HostState` is
+    /// about 16 KB) there, not on a KUnit case's 16 KB stack.
+    pub(crate) struct Box<T>(KVBox<T>);
+
+    impl<T> Box<T> {
+        /// `v` on the heap. Inlined, so that a value the caller builds in
+        /// the call is written straight to the allocation, not first to
+        /// the caller's stack.
+        #[inline(always)]
+        pub(crate) fn new(v: T) -> Self {
+            Self(KVBox::new(v, GFP_KERNEL).unwrap_or_else(|_| out_of_memory()))
+        }
+    }
+
+    impl<T> Deref for Box<T> {
+        type Target = T;
+
+        fn deref(&self) -> &T {
+            &self.0
+        }
+    }
+
+    impl<T> DerefMut for Box<T> {
+        fn deref_mut(&mut self) -> &mut T {
+            &mut self.0
+        }
+    }
+
+    impl<T: fmt::Debug> fmt::Debug for Box<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            (**self).fmt(f)
         }
     }
 }

@@ -19,6 +19,9 @@ vfio_ap_model_<file>, with one case per "#[test] fn NAME() {":
     drop the function) and a case function calls the test;
   - the suite's case table and registration close the module.
 
+The tests' shared helpers, model/testutil.rs, take their `std` names
+(`use std::...` lines) from crate::kunit_std too.
+
 Lines are only replaced or appended, never inserted before test code, so
 KUnit's failure lines name the source file's own line numbers. A file that
 does not follow the layout fails the build rather than losing tests.
@@ -28,8 +31,8 @@ only when its content changes, so that make rebuilds only then.
 
 A case whose test needs more stack than a KUnit case's kernel thread has
 (16 KB on s390x, part of it KUnit's own) cannot run there: the model's
-HostState alone is two 8 KB queue sets, and the tests keep it in locals.
-Such a case is reported to KUnit as skipped, with the stack it needs, and
+HostState alone is two 8 KB queue sets, which is why the tests keep it
+boxed (model/testutil.rs). Such a case is reported to KUnit as skipped, with the stack it needs, and
 never silently passes. "stack" measures each case in the built OBJECT: the
 largest stack its function and the functions it calls (through the
 object's call relocations) can take, from the frame each allocates in its
@@ -107,6 +110,10 @@ def suite_block(suite, cases, skips):
 
 def convert(text, name, path, skips):
     """Returns (new text, suite, cases) for one model file's source."""
+    if name == "testutil":
+        # The tests' shared helpers (test-only, no test module): their
+        # `std` names come from the shim as well.
+        text = text.replace("\nuse std::", "\nuse crate::kunit_std::")
     lines = text.split("\n")
     tests = [i for i, l in enumerate(lines) if l.strip() == "#[test]"]
     starts = [i for i, l in enumerate(lines) if l == "mod tests {"]

@@ -80,8 +80,9 @@ mod tests {
     use crate::model::apqn::Apqn;
     use crate::model::response::{RC_CHECKSTOPPED, RC_DECONFIGURED, RC_Q_NOT_AVAIL};
     use crate::model::testutil::{apcb, bound_host, config};
+    use std::boxed::Box;
 
-    fn host(apm: &[u8], aqm: &[u8], adm: &[u8]) -> HostState {
+    fn host(apm: &[u8], aqm: &[u8], adm: &[u8]) -> Box<HostState> {
         bound_host(config(apm, aqm, adm))
     }
 

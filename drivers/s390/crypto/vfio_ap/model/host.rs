@@ -289,6 +289,7 @@ impl DefaultOwner for HostState {
 mod tests {
     use super::*;
     use crate::model::response::{RC_CHECKSTOPPED, RC_Q_NOT_AVAIL};
+    use std::boxed::Box;
     use std::vec::Vec;
 
     #[test]
@@ -366,7 +367,7 @@ mod tests {
 
     #[test]
     fn queue_set_operations() {
-        let mut s = QueueSet::EMPTY;
+        let mut s = Box::new(QueueSet::EMPTY);
         assert!(s.is_empty());
         s.insert(Apqn::new(6, 0xab));
         s.insert(Apqn::new(5, 4));

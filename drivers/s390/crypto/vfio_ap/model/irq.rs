@@ -477,6 +477,8 @@ mod tests {
     use crate::model::host::{ApConfig, DefaultMasks};
     use crate::model::mask::Mask;
     use crate::model::matrix::Apcb;
+    use crate::model::testutil::host_state;
+    use std::boxed::Box;
 
     const NIB: u64 = 0x1234_5678;
 
@@ -508,7 +510,7 @@ mod tests {
 
     /// Host: adapters 5 and 6, domain 4, only 05.0004 bound to vfio_ap;
     /// the mdev has both adapters and the domain assigned.
-    fn mdev_and_host() -> (Mdev, HostState) {
+    fn mdev_and_host() -> (Mdev, Box<HostState>) {
         let cfg = ApConfig {
             apxa: true,
             na: 255,
@@ -517,7 +519,7 @@ mod tests {
             aqm: Mask::from_ids(&[4]),
             adm: Mask::from_ids(&[4]),
         };
-        let mut h = HostState::new(cfg, DefaultMasks::new(Mask::EMPTY, Mask::EMPTY));
+        let mut h = host_state(cfg, DefaultMasks::new(Mask::EMPTY, Mask::EMPTY));
         h.bind(Apqn::new(5, 4));
         let mut m = Mdev::new(&h);
         let apcb = Apcb::new(Mask::from_ids(&[5, 6]), Mask::from_ids(&[4]), Mask::EMPTY);

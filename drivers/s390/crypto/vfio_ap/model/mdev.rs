@@ -463,6 +463,8 @@ impl Mdev {
 mod tests {
     use super::*;
     use crate::model::host::{ApConfig, DefaultMasks};
+    use crate::model::testutil::host_state;
+    use std::boxed::Box;
     use std::string::String;
     use std::vec;
     use std::vec::Vec;
@@ -470,7 +472,7 @@ mod tests {
     /// A host with adapters 0..16 and domains 0..16 configured, the
     /// default drivers owning adapter 15 (all domains), everything else
     /// bound to vfio_ap.
-    fn host() -> HostState {
+    fn host() -> Box<HostState> {
         let cfg = ApConfig {
             apxa: true,
             na: 255,
@@ -479,7 +481,7 @@ mod tests {
             aqm: Mask::range(0, 15),
             adm: Mask::range(0, 15),
         };
-        let mut h = HostState::new(cfg, DefaultMasks::new(Mask::from_ids(&[15]), Mask::FULL));
+        let mut h = host_state(cfg, DefaultMasks::new(Mask::from_ids(&[15]), Mask::FULL));
         for q in cfg.masks().queues() {
             if !h.defaults.owned_by_default(q) {
                 h.bind(q);
@@ -506,7 +508,7 @@ mod tests {
 
     #[test]
     fn new_mdev_takes_the_host_limits() {
-        let h = HostState::new(ApConfig::EMPTY, DefaultMasks::BOOT);
+        let h = host_state(ApConfig::EMPTY, DefaultMasks::BOOT);
         let m = Mdev::new(&h);
         assert_eq!(*m.limits(), Limits::NON_APXA);
         assert_eq!(*m.assigned(), Apcb::EMPTY);
@@ -532,7 +534,7 @@ mod tests {
     #[test]
     fn ids_above_the_limit_are_enodev() {
         // D5, without APXA.
-        let h = HostState::new(ApConfig::EMPTY, DefaultMasks::NONE);
+        let h = host_state(ApConfig::EMPTY, DefaultMasks::NONE);
         let mut m = Mdev::new(&h);
         assert_eq!(m.assign_adapter(64, &h, &h, none()), Err(Error::NoDev));
         assert_eq!(m.assign_domain(16, &h, &h, none()), Err(Error::NoDev));
@@ -813,7 +815,7 @@ mod tests {
             assert_eq!(m, before);
         }
         // ENODEV needs limits below 255.
-        let small = HostState::new(ApConfig::EMPTY, DefaultMasks::NONE);
+        let small = host_state(ApConfig::EMPTY, DefaultMasks::NONE);
         let mut n = Mdev::new(&small);
         let adm255 = Apcb::new(Mask::EMPTY, Mask::EMPTY, Mask::from_ids(&[255]));
         assert_eq!(
@@ -822,7 +824,7 @@ mod tests {
         );
         // An out-of-range adapter with a reserved domain is
         // EADDRNOTAVAIL, because ownership is checked first.
-        let boot = HostState::new(ApConfig::EMPTY, DefaultMasks::BOOT);
+        let boot = host_state(ApConfig::EMPTY, DefaultMasks::BOOT);
         let mut b = Mdev::new(&boot);
         let a255 = Apcb::new(Mask::from_ids(&[255]), Mask::EMPTY, Mask::EMPTY);
         assert_eq!(

@@ -72,6 +72,7 @@ impl Plan {
 mod tests {
     use super::*;
     use crate::model::mask::Mask;
+    use std::boxed::Box;
 
     #[test]
     fn update_follows_the_shadow() {
@@ -91,7 +92,7 @@ mod tests {
             ResetSet::product(&Mask::from_ids(&[1]), &Mask::from_ids(&[2])),
         );
         assert!(!p.update_guest && !p.is_noop());
-        let mut bound = QueueSet::EMPTY;
+        let mut bound = Box::new(QueueSet::EMPTY);
         bound.insert(Apqn::new(1, 2));
         assert_eq!(p.reset_queues(&bound).count(), 1);
     }

@@ -221,6 +221,7 @@ pub const fn after_irq_tapq(status: QueueStatus) -> AfterIrqTapq {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::boxed::Box;
     use std::vec::Vec;
 
     #[test]
@@ -249,7 +250,7 @@ mod tests {
             ]
         );
         assert!(s.contains(Apqn::new(3, 6)) && !s.contains(Apqn::new(1, 6)));
-        let mut bound = QueueSet::EMPTY;
+        let mut bound = Box::new(QueueSet::EMPTY);
         bound.insert(Apqn::new(2, 5));
         bound.insert(Apqn::new(9, 9));
         assert_eq!(s.queues(&bound).collect::<Vec<_>>(), [Apqn::new(2, 5)]);

@@ -51,8 +51,9 @@ pub fn queue_state(q: Apqn, owner: Option<&Mdev>, guest_attached: bool) -> Queue
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::host::{ApConfig, DefaultMasks, HostState};
+    use crate::model::host::{ApConfig, DefaultMasks};
     use crate::model::mask::Mask;
+    use crate::model::testutil::host_state;
 
     #[test]
     fn status_texts() {
@@ -65,7 +66,7 @@ mod tests {
             aqm: Mask::from_ids(&[1]),
             adm: Mask::EMPTY,
         };
-        let mut h = HostState::new(cfg, DefaultMasks::NONE);
+        let mut h = host_state(cfg, DefaultMasks::NONE);
         h.bind(Apqn::new(1, 1));
         let mut m = Mdev::new(&h);
         m.assign_adapter(1, &h, &h, [&crate::model::matrix::Apcb::EMPTY; 0])
