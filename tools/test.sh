@@ -352,6 +352,11 @@ debug_vm() {
 	else
 		mapfile -t scripts < <(grep -v '^#' "$DSRC/selftests/$suite/suite.list" | grep . | sed "s#^#$suite/#")
 	fi
+	# Leaks kmemleak may report for upstream, listed with the reason.
+	if [ "$module" = upstream ] && [ -f "$DSRC/selftests/$suite/known-leaks-upstream" ]; then
+		while IFS= read -r a; do set -- "$@" "--known-leak=$a"; done \
+			< <(grep -v '^#' "$DSRC/selftests/$suite/known-leaks-upstream" | grep .)
+	fi
 	vm_slot
 	(
 		QARGS=()

@@ -38,6 +38,9 @@ SPLATS = re.compile(
     r"KASAN:|kmemleak: [0-9]+ new suspected memory leak|unreferenced object 0x|Call Trace:|refcount_t:|list_add corruption|"
     r"list_del corruption|stack-protector)")
 
+# kmemleak's line in the kernel log after a scan that found leaks.
+KMEMLEAK_SUMMARY = re.compile(r"kmemleak: [0-9]+ new suspected memory leak")
+
 TAP_LINE = re.compile(r"^(not ok|ok) (\d+)\b(.*)$")
 # TAP's TODO directive: a test point for a known, not yet done behaviour.
 TODO = re.compile(r"#\s*TODO\b", re.IGNORECASE)
@@ -158,6 +161,8 @@ class Run:
         self.transcript = []
         self.dmesg = []
         self.in_dmesg = False
+        self.kmemleak = None   # [[line, ...], ...] once a report was read
+        self.in_kmemleak_done = False
         self.script = None
         self.script_exit = {}
         self.began = False
@@ -192,15 +197,28 @@ class Run:
         if text == "@@END@@":
             self.ended = True
             return
-        # kmemleak's report (debug kernel) is checked as the kernel log is.
-        if text in ("@@DMESG-BEGIN@@", "@@KMEMLEAK-BEGIN@@"):
+        if text == "@@DMESG-BEGIN@@":
             self.in_dmesg = True
             return
-        if text in ("@@DMESG-END@@", "@@KMEMLEAK-END@@"):
+        if text == "@@DMESG-END@@":
             self.in_dmesg = False
             return
         if self.in_dmesg:
             self.dmesg.append(text)
+            return
+        # kmemleak's report (debug kernel): one entry per unreferenced
+        # object, its lines up to the next one.
+        if text == "@@KMEMLEAK-BEGIN@@":
+            self.kmemleak = []
+            return
+        if text == "@@KMEMLEAK-END@@":
+            self.in_kmemleak_done = True
+            return
+        if self.kmemleak is not None and not self.in_kmemleak_done:
+            if text.startswith("unreferenced object "):
+                self.kmemleak.append([text])
+            elif self.kmemleak:
+                self.kmemleak[-1].append(text)
             return
         m = re.match(r"^@@HOST@@ (\d+) (.*)$", text)
         if m:
@@ -361,6 +379,19 @@ class Run:
         elif not self.ended:
             problems.append("the guest did not run to the end")
         splats = [t for t in self.dmesg if SPLATS.search(t)]
+        if self.kmemleak is not None:
+            # The report is checked object by object (below), so the
+            # kernel's summary line of it is not a splat by itself.
+            splats = [t for t in splats if not KMEMLEAK_SUMMARY.search(t)]
+            known = [re.compile(k) for k in a.known_leak]
+            for obj in self.kmemleak:
+                text = "\n".join(obj)
+                match = [k.pattern for k in known if k.search(text)]
+                if match:
+                    log(f"known leak ({match[0]}): {obj[0]}")
+                else:
+                    trace = [t.strip() for t in obj if "+0x" in t][:6]
+                    problems.append(f"kmemleak: {obj[0]} {' < '.join(trace)}")
         if not self.ended:
             # No dmesg dump: look for what the console caught.
             with open(os.path.join(a.out, "console.log")) as f:
@@ -401,6 +432,9 @@ def main():
                         "tools/install.sh installs it)")
     p.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument")
     p.add_argument("--append", action="append", default=[], help="extra kernel argument")
+    p.add_argument("--known-leak", action="append", default=[], metavar="REGEX",
+                   help="a kmemleak object whose report matches REGEX is a known leak of "
+                   "the module under test (listed, not a failure)")
     p.add_argument("--timeout", type=float, default=300, help="seconds for the whole run")
     p.add_argument("--out", help="directory for logs (default: a new one under the cache)")
     p.add_argument("-v", "--verbose", action="store_true", help="echo the console")

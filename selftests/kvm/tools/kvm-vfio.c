@@ -37,7 +37,9 @@
  *                        mask     DATA_EVENTFD with ACTION_MASK instead
  *   signals S I          how often the eventfd of S/I was signalled since
  *                        the last look (0 if never armed), without waiting
- *   wait S I             the same, after waiting up to 5 s for a signal
+ *   wait S I             the same, after waiting up to 30 s for a signal
+ *                        (a host configuration change on the slow debug
+ *                        kernel under load can take longer than 5 s)
  *   reset S              VFIO_DEVICE_RESET
  *   close S              close the device of slot S
  *   close-vm             close the vCPUs, the KVM VFIO device, the VM and
@@ -364,7 +366,7 @@ static int command(char **w, int n)
 	} else if (n == 3 && same(w[0], "signals") && s >= 0 && i >= 0) {
 		signals(s, i, 0);
 	} else if (n == 3 && same(w[0], "wait") && s >= 0 && i >= 0) {
-		signals(s, i, 5000);
+		signals(s, i, 30000);
 	} else if (n == 2 && same(w[0], "reset") && s >= 0) {
 		out_rc(sys3(NR_ioctl, device_fd[s], VFIO_DEVICE_RESET, 0));
 	} else if (n == 2 && same(w[0], "close") && s >= 0) {
