@@ -5,6 +5,7 @@
 #   make              build vfio_ap.ko (against KDIR, default: our guest kernel)
 #   make demo         build everything, boot the s390x VM, walk the worked example
 #   make test         the full test suite (host and VM tests)
+#   make bench        C-vs-Rust benchmark table (one VM, both modules)
 #   make check        rustfmt and clippy on the host crate
 #   make docs         the HTML documentation (pinned Sphinx, warnings fail)
 #   make clean
@@ -16,7 +17,7 @@
 # KDIR=/path/to/kernel/build builds against your own kernel tree; it needs
 # CONFIG_RUST=y and CONFIG_VFIO_AP=m, built with the same rustc.
 
-.PHONY: modules demo test check docs clean check-kernel install uninstall
+.PHONY: modules demo test check docs clean check-kernel install uninstall bench
 
 modules:
 	tools/build-module.sh
@@ -26,6 +27,9 @@ demo:
 
 test:
 	tools/test.sh
+
+bench:
+	tools/bench/run.sh
 
 check:
 	cargo fmt --check

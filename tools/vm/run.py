@@ -96,6 +96,13 @@ def build_initramfs(args, work):
         if os.path.exists(intree):
             os.unlink(intree)
     subprocess.run(["depmod", "-b", root, krel], check=True)
+    # Extra files (e.g. a second vfio_ap.ko for insmod by path), outside the
+    # module tree so that modprobe does not see them.
+    for spec in args.stage:
+        src, _, dest = spec.partition(":")
+        target = os.path.join(root, dest.lstrip("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(src, target)
 
     # The test scripts and the list of those to run.
     shutil.copytree(os.path.join(TOP, "selftests"), os.path.join(root, "selftests"),
@@ -435,6 +442,8 @@ def main():
     p.add_argument("--known-leak", action="append", default=[], metavar="REGEX",
                    help="a kmemleak object whose report matches REGEX is a known leak of "
                    "the module under test (listed, not a failure)")
+    p.add_argument("--stage", action="append", default=[], metavar="FILE:PATH",
+                   help="copy FILE into the guest at PATH")
     p.add_argument("--timeout", type=float, default=300, help="seconds for the whole run")
     p.add_argument("--out", help="directory for logs (default: a new one under the cache)")
     p.add_argument("-v", "--verbose", action="store_true", help="echo the console")

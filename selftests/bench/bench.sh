@@ -1,0 +1,208 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The C-vs-Rust benchmark (make bench, tools/bench/run.sh): one guest, both
+# vfio_ap modules, loaded in turn for several rounds (the order alternates
+# from round to round). Each op is timed by tools/bench-ops, N times per
+# round; its line "# bench ROUND MODULE OP MEDIAN MIN MAX" (ns) is what
+# tools/bench/report.py tabulates. A test point per module and round says
+# whether every op ran; the times are never judged here.
+#
+# Kernel arguments (run.sh passes them): bench.rounds=R, bench.n=N (runs of
+# a sysfs op), bench.hot=H (hot unplug and plug cycles), bench.mod=K
+# (rmmod+insmod pairs), bench.others=O (other mdevs, each holding one
+# APQN), bench.fill=1 (the measured mdev gets every adapter but two). The runner stages our module at /bench/vfio_ap.ko; the C one is
+# the kernel's own.
+. ./lib/vm.sh
+. ./vfio_ap/common.sh
+
+ROUNDS=3 N=21 HOT=5 MODS=3 OTHERS=64 FILL=0
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	bench.rounds=*) ROUNDS=${arg#*=} ;;
+	bench.n=*) N=${arg#*=} ;;
+	bench.hot=*) HOT=${arg#*=} ;;
+	bench.mod=*) MODS=${arg#*=} ;;
+	bench.others=*) OTHERS=${arg#*=} ;;
+	bench.fill=*) FILL=${arg#*=} ;;
+	esac
+done
+OPS=./bench/tools/bench-ops
+OURS=/bench/vfio_ap.ko
+UP=$(modinfo -n vfio_ap)
+B=99999999-9999-4999-8999-000000000000
+BX=99999999-9999-4999-8999-0000000000ff
+
+plan $((1 + 2 * ROUNDS))
+
+# The configured adapters, ascending (hex, as the bus names queues), once
+# the bus has made all their queue devices: the count stays the same over a
+# rescan and a second.
+_n=-1
+for _i in $(seq 120); do
+	_k=$(queues | wc -w)
+	[ "$_k" = "$_n" ] && [ "$_k" -gt 0 ] && break
+	_n=$_k
+	rescan
+	sleep 1
+done
+ADAPTERS=$(queues | tr ' ' '\n' | cut -d. -f1 | sort -u | words)
+set -- $ADAPTERS
+NA=$#
+LAST=$(eval echo \${$NA})
+PREV=$(eval echo \${$((NA - 1))})
+A_OTHER=$((0x$LAST))
+A_SPARE=$((0x$PREV))
+diag "bench: $(queues | wc -w) queues, adapters $ADAPTERS; $OTHERS other mdevs on adapter $A_OTHER, spare adapter $A_SPARE"
+
+# Every adapter out of the default pool (apmask all zero), every domain in
+# it (aqmask all ones): vfio_ap gets every queue, and an adapter taken back
+# into the pool makes its queues the default drivers' (in use when
+# assigned).
+suite_cleanup
+# Loads the C module once, so that its dependencies (vfio, mdev, kvm) are
+# there for insmod by path, and checks the two files differ.
+load_vfio_ap
+unload_vfio_ap
+r="$(wrn 0x$ZERO64 $APB/apmask) $(wrn $ALL1 $APB/aqmask)"
+check_setup() {
+	[ "$r" = "OK OK" ] && [ -f "$OURS" ] && [ -f "$UP" ] && ! cmp -s "$OURS" "$UP" && [ "$NA" -ge 4 ]
+}
+check "bench: setup (masks, both modules staged, at least 4 adapters)" check_setup
+[ "$r" = "OK OK" ] || bail_out "bench: cannot set the masks: $r"
+
+# ko MODULE: the file of the module.
+ko() {
+	if [ "$1" = ours ]; then echo "$OURS"; else echo "$UP"; fi
+}
+
+# timed ROUND MODULE OP STEPS...: runs bench-ops with the steps N times and
+# prints the line; fails (returns 1) when a step went wrong.
+timed() {
+	_r=$1 _m=$2 _op=$3
+	shift 3
+	_t=$($OPS run "$N" "$@") || { diag "bench: $_op: $_t"; return 1; }
+	echo "# bench $_r $_m $_op $_t"
+}
+
+# hotplug ROUND MODULE: H cycles of QMP removal and addition of adapter 1,
+# timed from before the QMP command to the change in guest_matrix, first
+# with the bus told by QEMU (its own rescan), then with notify off and the
+# bus rescanned by a write to its scans file.
+hotplug() {
+	_g=$M/$B/guest_matrix
+	_un="" _pl="" _run="" _rpl=""
+	for _i in $(seq "$HOT"); do
+		_t0=$($OPS now)
+		qmp_adapter1 remove true || return 1
+		_t=$($OPS poll "$_g" lacks 01.0000 "$_t0" 60000) || { diag "bench: unplug: $_t"; return 1; }
+		_un="$_un $_t"
+		_t0=$($OPS now)
+		qmp_adapter1 add true || return 1
+		_t=$($OPS poll "$_g" has 01.0000 "$_t0" 120000) || { diag "bench: plug: $_t; guest_matrix $(rd $_g); queues of adapter 1: $(queues | tr " " "\n" | grep "^01" | words); vfio_ap has $(ls $VDRV | grep -c "^01")"; return 1; }
+		_pl="$_pl $_t"
+		qmp_adapter1 remove false || return 1
+		_t0=$($OPS now)
+		echo 1 >$APB/scans
+		_t=$($OPS poll "$_g" lacks 01.0000 "$_t0" 60000) || { diag "bench: rescan unplug: $_t"; return 1; }
+		_run="$_run $_t"
+		qmp_adapter1 add false || return 1
+		_t0=$($OPS now)
+		echo 1 >$APB/scans
+		_t=$($OPS poll "$_g" has 01.0000 "$_t0" 60000) || { diag "bench: rescan plug: $_t"; return 1; }
+		_rpl="$_rpl $_t"
+	done
+	for _v in "hot_unplug_adapter:$_un" "hot_plug_adapter:$_pl" \
+		"rescan_unplug_adapter:$_run" "rescan_plug_adapter:$_rpl"; do
+		echo "# bench $1 $2 ${_v%%:*} $(echo "${_v#*:}" | tr ' ' '\n' | grep . | sort -n |
+			awk '{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
+				printf "%d %d %d\n", m, v[1], v[NR]}')"
+	done
+}
+
+# qmp_adapter1 add|remove NOTIFY: adapter 1 into or out of the emulated
+# configuration; QEMU tells the guest when NOTIFY is true.
+qmp_adapter1() {
+	_q=$(host qmp "{\"execute\": \"x-s390x-ap-config-$1\", \"arguments\": {\"adapters\": [1], \"notify\": $2}}") ||
+		{ diag "bench: QMP $1 adapter 1 (notify $2): $_q"; return 1; }
+}
+
+# one_round ROUND MODULE: loads the module, sets up the mdevs, times every
+# op, removes the mdevs, times rmmod+insmod pairs and unloads it.
+one_round() {
+	_r=$1 _m=$2 _ko=$(ko "$2")
+	_t=$($OPS run 1 i "$_ko") || { diag "bench: insmod $_ko: $_t"; return 1; }
+	[ "$(vfio_ap_loaded_identity)" = "$_m" ] || { diag "bench: loaded $(vfio_ap_loaded_identity), not $_m"; return 1; }
+	# Wait for the bus to finish binding the queues.
+	echo 1 >$APB/scans
+	# The other mdevs, each with adapter A_OTHER and its own domain.
+	_i=0
+	while [ $_i -lt "$OTHERS" ]; do
+		_u=99999999-9999-4999-8999-$(printf %012x $((_i + 1)))
+		[ "$(mdev_new $_u) $(wrn $A_OTHER $M/$_u/assign_adapter) $(wrn $(((_i + 16) % 256)) $M/$_u/assign_domain)" = "OK OK OK" ] ||
+			{ diag "bench: other mdev $_u failed"; return 1; }
+		_i=$((_i + 1))
+	done
+	# The measured mdev: adapters 0 and 1, domains 0 and 1.
+	[ "$(mdev_new $B) $(wrn 0 $M/$B/assign_adapter) $(wrn 1 $M/$B/assign_adapter) $(wrn 0 $M/$B/assign_domain) $(wrn 1 $M/$B/assign_domain)" = "OK OK OK OK OK" ] ||
+		{ diag "bench: mdev $B failed"; return 1; }
+	# At scale, it also gets every adapter but the spare and the others'.
+	if [ "$FILL" = 1 ]; then
+		_a=2
+		while [ $_a -lt $A_SPARE ]; do
+			[ "$(wrn $_a $M/$B/assign_adapter)" = OK ] || { diag "bench: assign $_a failed"; return 1; }
+			_a=$((_a + 1))
+		done
+	fi
+	grep -q '^01\.0000$' $M/$B/guest_matrix ||
+		{ diag "bench: guest_matrix $(rd $M/$B/guest_matrix)"; return 1; }
+	_c1=$(cat $M/$B/ap_config)
+	wrn $A_SPARE $M/$B/assign_adapter >/dev/null
+	_c2=$(cat $M/$B/ap_config)
+	wrn $A_SPARE $M/$B/unassign_adapter >/dev/null
+	_spare_queues=$(queues | tr ' ' '\n' | grep "^$(printf %02x $A_SPARE)\." | words)
+
+	timed "$_r" "$_m" assign_unassign_adapter \
+		w $M/$B/assign_adapter $A_SPARE w $M/$B/unassign_adapter $A_SPARE || return 1
+	timed "$_r" "$_m" assign_unassign_domain \
+		w $M/$B/assign_domain 2 w $M/$B/unassign_domain 2 || return 1
+	timed "$_r" "$_m" read_matrix r $M/$B/matrix || return 1
+	timed "$_r" "$_m" read_guest_matrix r $M/$B/guest_matrix || return 1
+	timed "$_r" "$_m" read_ap_config r $M/$B/ap_config || return 1
+	timed "$_r" "$_m" write_ap_config w $M/$B/ap_config "$_c2" w $M/$B/ap_config "$_c1" || return 1
+	# Adapter A_SPARE into the default pool (its queues leave vfio_ap) and
+	# back (the bus reprobes them).
+	timed "$_r" "$_m" apmask_pass \
+		w $APB/apmask "+$A_SPARE" w $APB/apmask "-$A_SPARE" || return 1
+	_nb=0
+	for _q in $_spare_queues; do
+		[ "$(driver_of $_q)" = vfio_ap ] && _nb=$((_nb + 1))
+		[ "$(driver_of $_q)" = none ] && wr $_q $VDRV/bind >/dev/null
+	done
+	[ $_r = 1 ] && diag "bench: $_m: after apmask +$A_SPARE,-$A_SPARE, $_nb of $(echo $_spare_queues | wc -w) queues are bound to vfio_ap"
+	# Adapter 0 is the measured mdev's: in use.
+	timed "$_r" "$_m" apmask_ebusy e $APB/apmask +0 16 || return 1
+	timed "$_r" "$_m" mdev_create_remove w $T/create $BX w $M/$BX/remove 1 || return 1
+	hotplug "$_r" "$_m" || { diag "bench: hot plug failed"; return 1; }
+	for _d in $M/????????-????-????-????-????????????; do
+		[ -d "$_d" ] && echo 1 >"$_d/remove"
+	done
+	_n=$N
+	N=$MODS
+	timed "$_r" "$_m" rmmod_insmod d vfio_ap i "$_ko" || return 1
+	N=$_n
+	rmmod vfio_ap
+}
+
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	if [ $((r % 2)) = 1 ]; then order="upstream ours"; else order="ours upstream"; fi
+	for m in $order; do
+		one_round $r $m
+		ok $? "bench: round $r, $m: every op ran"
+		[ -d /sys/module/vfio_ap ] && { for d in $M/????????-????-????-????-????????????; do
+			[ -d "$d" ] && echo 1 >"$d/remove"; done; rmmod vfio_ap; }
+	done
+	r=$((r + 1))
+done
+masks_reset >/dev/null
+done_testing

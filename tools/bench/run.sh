@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: the C-vs-Rust benchmark. Boots one guest with both vfio_ap
+# modules (the kernel's C one, and ours staged for insmod by path), runs
+# selftests/bench/bench.sh (rounds alternating the modules) and prints the
+# table of tools/bench/report.py: per-round medians, Rust/C ratios, the
+# noise across rounds, and the .ko sizes. Then the same at scale (256
+# adapters), unless BENCH_SCALE=0. Nothing here passes or fails on a time;
+# the exit status says whether the runs completed.
+#
+# Settings (environment): BENCH_ROUNDS (default 3), BENCH_N (runs of a
+# sysfs op per round, 21), BENCH_HOT (hot plug cycles, 5), BENCH_MOD
+# (rmmod+insmod pairs, 3), BENCH_OTHERS (other mdevs, 64), BENCH_SCALE
+# (1), BENCH_SCALE_ROUNDS (3), KDIR (the guest kernel build; default: the
+# project's), BENCH_OUT (log directory).
+source "$(dirname "$0")/../lib.sh"
+cd "$VFIO_AP_TOP"
+
+if [ -z "${KDIR:-}" ]; then
+	"$VFIO_AP_TOP/tools/bootstrap.sh"
+	KDIR=$("$VFIO_AP_TOP/tools/kernel/build.sh")
+fi
+KDIR=$KDIR tools/build-module.sh >/dev/null || die "building vfio_ap.ko failed"
+selftests/bench/tools/build.sh || die "building the bench helper failed"
+OUT=${BENCH_OUT:-$VFIO_AP_CACHE/runs/bench-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+
+# 16 adapters x 16 domains, ids up to 255: room for the other mdevs'
+# domains and the relative mask syntax.
+NORMAL=ap-emu,adapters=0-15,domains=0-15,adapter-type=cex7,adapter-mode=cca,max-adapter-id=255,max-domain-id=255
+# 256 adapters, the emulation's largest count, with one domain (256 queues;
+# more make the guest's boot and every module load slow under TCG); the
+# measured mdev holds 254 of them.
+SCALE=ap-emu,adapters=0-255,domains=0,adapter-type=cex7,adapter-mode=cca,max-adapter-id=255,max-domain-id=255
+
+# bench_vm LABEL AP-EMU ROUNDS TIMEOUT [RUN.PY-ARG...]
+bench_vm() {
+	log "bench: $1 ($3 rounds)"
+	python3 tools/vm/run.py --module upstream --kdir "$KDIR" --out "$OUT/$1" \
+		--stage "$VFIO_AP_TOP/vfio_ap.ko:/bench/vfio_ap.ko" \
+		--qemu-arg=-device --qemu-arg="$2" --timeout "$4" \
+		--append "bench.rounds=$3" --append "bench.n=${BENCH_N:-21}" \
+		--append "bench.hot=${BENCH_HOT:-5}" --append "bench.mod=${BENCH_MOD:-3}" \
+		--append "bench.others=${BENCH_OTHERS:-64}" "${@:5}" \
+		bench/bench.sh
+}
+
+rc=0
+runs=()
+bench_vm normal "$NORMAL" "${BENCH_ROUNDS:-3}" 3600 || rc=1
+runs+=("16 adapters x 16 domains, ${BENCH_OTHERS:-64} other mdevs=$OUT/normal")
+if [ "${BENCH_SCALE:-1}" != 0 ]; then
+	bench_vm scale "$SCALE" "${BENCH_SCALE_ROUNDS:-3}" 3600 --append bench.fill=1 || rc=1
+	runs+=("scale: 256 adapters x 1 domain, mdev with 254 adapters, ${BENCH_OTHERS:-64} other mdevs=$OUT/scale")
+fi
+python3 tools/bench/report.py "${runs[@]}" \
+	--ko-c "$KDIR/drivers/s390/crypto/vfio_ap.ko" --ko-rust "$VFIO_AP_TOP/vfio_ap.ko" |
+	tee "$OUT/report.txt" || rc=1
+log "bench logs in $OUT"
+exit $rc
