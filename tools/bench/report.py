@@ -19,6 +19,8 @@ import subprocess
 import sys
 
 LINE = re.compile(r"# bench (\d+) (upstream|ours) (\S+) (\d+) (\d+) (\d+)\s*$")
+# A hot plug change the guest did not show within the script's limit.
+MISSED = re.compile(r"# bench-missed (\d+) (upstream|ours) (\S+)\s*$")
 
 
 def fmt_ns(ns):
@@ -39,10 +41,16 @@ def spread(values):
 def table(label, path):
     """Prints the table of one run; returns its rows for the summary."""
     data = {}  # op -> module -> round -> median
+    missed = {}  # (op, module) -> count
     # A run cut short has no tap.txt: its console log has the same lines.
     name = "tap.txt" if os.path.exists(os.path.join(path, "tap.txt")) else "console.log"
     with open(os.path.join(path, name), errors="replace") as f:
         for raw in f:
+            m = MISSED.search(raw)
+            if m:
+                key = (m.group(3), m.group(2))
+                missed[key] = missed.get(key, 0) + 1
+                continue
             m = LINE.search(raw)
             if m:
                 rnd, mod, op, med = int(m.group(1)), m.group(2), m.group(3), int(m.group(4))
@@ -82,6 +90,9 @@ def table(label, path):
         print(f"{op:26} {' '.join(fmt_ns(v) for v in c):>30} {' '.join(fmt_ns(v) for v in o):>30} "
               f"{fmt_ns(cm):>8} {fmt_ns(om):>8} {ratio:6.2f} {noise:6.2f}  {verdict}")
         rows.append((op, ratio, noise, verdict))
+    for (op, mod), n in sorted(missed.items()):
+        print(f"  {op}: {n} change(s) not shown in time with {'C' if mod == 'upstream' else 'Rust'}"
+              " (left out of its times)")
     return rows
 
 
