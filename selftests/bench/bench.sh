@@ -103,35 +103,13 @@ hotplug() {
 	_g=$M/$B/guest_matrix
 	_un="" _pl="" _run="" _rpl=""
 	for _i in $(seq "$HOT"); do
-		_t0=$($OPS now)
-		qmp_adapter1 remove true || return 1
-		# The guest acts on QEMU's notification in its own time: a change
-		# it has not shown within the limit is counted as missed and made
-		# by a rescan.
-		if _t=$($OPS poll "$_g" lacks 01.0000 "$_t0" 30000); then
-			_un="$_un $_t"
-		else
-			echo "# bench-missed $1 $2 hot_unplug_adapter"
-			echo 1 >$APB/scans
-		fi
-		_t0=$($OPS now)
-		qmp_adapter1 add true || return 1
-		if _t=$($OPS poll "$_g" has 01.0000 "$_t0" 30000); then
-			_pl="$_pl $_t"
-		else
-			echo "# bench-missed $1 $2 hot_plug_adapter"
-			echo 1 >$APB/scans
-			$OPS poll "$_g" has 01.0000 0 90000 >/dev/null || { diag "bench: adapter 1 not back"; return 1; }
-		fi
-		qmp_adapter1 remove false || return 1
-		_t0=$($OPS now)
-		echo 1 >$APB/scans
-		_t=$($OPS poll "$_g" lacks 01.0000 "$_t0" 60000) || { diag "bench: rescan unplug: $_t"; return 1; }
+		notified remove lacks hot_unplug_adapter "$1" "$2" || return 1
+		_un="$_un $_t"
+		notified add has hot_plug_adapter "$1" "$2" || return 1
+		_pl="$_pl $_t"
+		rescanned remove lacks || return 1
 		_run="$_run $_t"
-		qmp_adapter1 add false || return 1
-		_t0=$($OPS now)
-		echo 1 >$APB/scans
-		_t=$($OPS poll "$_g" has 01.0000 "$_t0" 60000) || { diag "bench: rescan plug: $_t"; return 1; }
+		rescanned add has || return 1
 		_rpl="$_rpl $_t"
 	done
 	for _v in "hot_unplug_adapter:$_un" "hot_plug_adapter:$_pl" \
@@ -141,6 +119,31 @@ hotplug() {
 			awk '{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
 				printf "%d %d %d\n", m, v[1], v[NR]}')"
 	done
+}
+
+# notified ACTION has|lacks OP ROUND MODULE: adapter 1 added or removed
+# (ACTION) with QEMU's notification; sets _t to the ns until guest_matrix
+# has or lacks it. The guest acts on the notification in its own time: a
+# change not shown in 30 s is counted as missed (_t empty) and made by a
+# rescan.
+notified() {
+	_t0=$($OPS now)
+	qmp_adapter1 "$1" true || return 1
+	_t=$($OPS poll "$_g" "$2" 01.0000 "$_t0" 30000) && return 0
+	_t=""
+	echo "# bench-missed $4 $5 $3"
+	echo 1 >$APB/scans
+	$OPS poll "$_g" "$2" 01.0000 0 60000 >/dev/null ||
+		{ diag "bench: $3: guest_matrix unchanged after a rescan"; return 1; }
+}
+
+# rescanned ACTION has|lacks: the same without the notification, the bus
+# rescanned by a write to its scans file (synchronous).
+rescanned() {
+	qmp_adapter1 "$1" false || return 1
+	_t0=$($OPS now)
+	echo 1 >$APB/scans
+	_t=$($OPS poll "$_g" "$2" 01.0000 "$_t0" 60000) || { diag "bench: rescan, $1: $_t"; return 1; }
 }
 
 # qmp_adapter1 add|remove NOTIFY: adapter 1 into or out of the emulated
