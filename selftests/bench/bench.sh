@@ -8,20 +8,18 @@
 # whether every op ran; the times are never judged here.
 #
 # Kernel arguments (run.sh passes them): bench.rounds=R, bench.n=N (runs of
-# a sysfs op), bench.hot=H (hot unplug and plug cycles), bench.mod=K
-# (rmmod+insmod pairs), bench.others=O (other mdevs, each holding one
+# a sysfs op), bench.hot=H (hot unplug and plug cycles), bench.others=O (other mdevs, each holding one
 # APQN), bench.fill=1 (the measured mdev gets every adapter but two). The runner stages our module at /bench/vfio_ap.ko; the C one is
 # the kernel's own.
 . ./lib/vm.sh
 . ./vfio_ap/common.sh
 
-ROUNDS=3 N=21 HOT=5 MODS=3 OTHERS=64 FILL=0
+ROUNDS=3 N=21 HOT=5 OTHERS=64 FILL=0
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	bench.rounds=*) ROUNDS=${arg#*=} ;;
 	bench.n=*) N=${arg#*=} ;;
 	bench.hot=*) HOT=${arg#*=} ;;
-	bench.mod=*) MODS=${arg#*=} ;;
 	bench.others=*) OTHERS=${arg#*=} ;;
 	bench.fill=*) FILL=${arg#*=} ;;
 	esac
@@ -153,11 +151,15 @@ qmp_adapter1() {
 		{ diag "bench: QMP $1 adapter 1 (notify $2): $_q"; return 1; }
 }
 
-# one_round ROUND MODULE: loads the module, sets up the mdevs, times every
-# op, removes the mdevs, times rmmod+insmod pairs and unloads it.
+# one_round ROUND MODULE: loads the module (timed), sets up the mdevs, times
+# every op, removes the mdevs and unloads the module (timed).
 one_round() {
 	_r=$1 _m=$2 _ko=$(ko "$2")
-	_t=$($OPS run 1 i "$_ko") || { diag "bench: insmod $_ko: $_t"; return 1; }
+	# The load binds every queue (one probe each): timed once a round.
+	_n=$N
+	N=1
+	timed "$_r" "$_m" insmod i "$_ko" || return 1
+	N=$_n
 	[ "$(vfio_ap_loaded_identity)" = "$_m" ] || { diag "bench: loaded $(vfio_ap_loaded_identity), not $_m"; return 1; }
 	# Wait for the bus to finish binding the queues.
 	echo 1 >$APB/scans
@@ -165,8 +167,9 @@ one_round() {
 	_i=0
 	while [ $_i -lt "$OTHERS" ]; do
 		_u=99999999-9999-4999-8999-$(printf %012x $((_i + 1)))
-		[ "$(mdev_new $_u) $(wrn $A_OTHER $M/$_u/assign_adapter) $(wrn $(((_i + 16) % 256)) $M/$_u/assign_domain)" = "OK OK OK" ] ||
-			{ diag "bench: other mdev $_u failed"; return 1; }
+		_t=$($OPS run 1 w $T/create $_u w $M/$_u/assign_adapter $A_OTHER \
+			w $M/$_u/assign_domain $(((_i + 16) % 256))) ||
+			{ diag "bench: other mdev $_u: $_t"; return 1; }
 		_i=$((_i + 1))
 	done
 	# The measured mdev: adapters 0 and 1, domains 0 and 1.
@@ -214,10 +217,9 @@ one_round() {
 		[ -d "$_d" ] && echo 1 >"$_d/remove"
 	done
 	_n=$N
-	N=$MODS
-	timed "$_r" "$_m" rmmod_insmod d vfio_ap i "$_ko" || return 1
+	N=1
+	timed "$_r" "$_m" rmmod d vfio_ap || return 1
 	N=$_n
-	rmmod vfio_ap
 }
 
 r=1

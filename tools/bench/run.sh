@@ -9,8 +9,7 @@
 # the exit status says whether the runs completed.
 #
 # Settings (environment): BENCH_ROUNDS (default 3), BENCH_N (runs of a
-# sysfs op per round, 21), BENCH_HOT (hot plug cycles, 5), BENCH_MOD
-# (rmmod+insmod pairs, 3), BENCH_OTHERS (other mdevs, 64), BENCH_SCALE
+# sysfs op per round, 21), BENCH_HOT (hot plug cycles, 5), BENCH_OTHERS (other mdevs, 64), BENCH_SCALE
 # (1), BENCH_SCALE_ROUNDS (3), KDIR (the guest kernel build; default: the
 # project's), BENCH_OUT (log directory).
 source "$(dirname "$0")/../lib.sh"
@@ -40,7 +39,7 @@ bench_vm() {
 		--stage "$VFIO_AP_TOP/vfio_ap.ko:/bench/vfio_ap.ko" \
 		--qemu-arg=-device --qemu-arg="$2" --timeout "$4" \
 		--append "bench.rounds=$3" --append "bench.n=${BENCH_N:-21}" \
-		--append "bench.hot=${BENCH_HOT:-5}" --append "bench.mod=${BENCH_MOD:-3}" \
+		--append "bench.hot=${BENCH_HOT:-5}" \
 		--append "bench.others=${BENCH_OTHERS:-64}" "${@:5}" \
 		bench/bench.sh
 }
