@@ -126,7 +126,7 @@ def main():
     a = p.parse_args()
     ok = True
     for spec in a.runs:
-        label, _, path = spec.partition("=")
+        label, _, path = spec.rpartition("=")
         if table(label, path) is None:
             ok = False
     if a.ko_c and a.ko_rust:
