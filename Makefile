@@ -6,6 +6,8 @@
 #   make demo         build everything, boot the s390x VM, walk the worked example
 #   make test         the full test suite (host and VM tests)
 #   make bench        C-vs-Rust benchmark table (one VM, both modules)
+#   make soak         the long runs: 100 load/unload cycles on both modules
+#                     (SOAK_CYCLES=N for another length)
 #   make check        rustfmt and clippy on the host crate
 #   make docs         the HTML documentation (pinned Sphinx, warnings fail)
 #   make clean
@@ -17,7 +19,7 @@
 # KDIR=/path/to/kernel/build builds against your own kernel tree; it needs
 # CONFIG_RUST=y and CONFIG_VFIO_AP=m, built with the same rustc.
 
-.PHONY: modules demo test check docs clean check-kernel install uninstall bench
+.PHONY: modules demo test check docs clean check-kernel install uninstall bench soak soak-lifecycle
 
 modules:
 	tools/build-module.sh
@@ -50,3 +52,9 @@ install:
 
 uninstall:
 	tools/install.sh uninstall
+
+# The long runs, each behind its own target.
+soak: soak-lifecycle
+
+soak-lifecycle:
+	tools/soak-lifecycle.sh

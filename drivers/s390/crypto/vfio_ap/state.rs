@@ -112,9 +112,11 @@ impl State {
 
 impl Drop for State {
     fn drop(&mut self) {
-        // Statics are not dropped: release the mdev references and the
-        // debug area here.
-        lock_guests().mdevs.clear();
+        // Statics are not dropped: release the mdev references, the
+        // list's buffer (emptying the list keeps its capacity, and the next
+        // load starts a fresh list) and the debug area here.
+        let mdevs = core::mem::replace(&mut lock_guests().mdevs, KVec::new());
+        drop(mdevs);
         let dbf = DBF.lock().take();
         drop(dbf);
     }
