@@ -68,5 +68,5 @@ for e in EINVAL ERANGE ENODEV EADDRNOTAVAIL EADDRINUSE EBUSY EEXIST; do
 	ok $? "hostile: some input is refused with $e"
 done
 suite_cleanup
-expect "hostile: cleanup" "$(mdevs) $([ -d /sys/module/vfio_ap ] && echo loaded)" ""
+expect "hostile: cleanup" "$(mdevs)$([ -d /sys/module/vfio_ap ] && echo ' loaded')" ""
 done_testing
