@@ -57,10 +57,11 @@ for a in $ATTRS; do
 done
 # The inputs are deterministic: the same seed gives the same sequence
 # (a second, short run on one attribute must repeat the first's record).
-./robustness/tools/hostile $SEED 300 $U1 $U2 assign_adapter >/tmp/hostile2.out
-first=$(grep '^# record assign_adapter [0-2]00:' /tmp/hostile.out | md5sum)
-again=$(grep '^# record assign_adapter [0-2]00:' /tmp/hostile2.out | md5sum)
-expect "hostile: the same seed gives the same errno record" "$([ "$first" = "$again" ] && echo same)" same
+./robustness/tools/hostile $SEED 200 $U1 $U2 assign_adapter >/tmp/hostile2.out
+first=$(grep -E '^# record assign_adapter (0|100):' /tmp/hostile.out)
+again=$(grep -E '^# record assign_adapter (0|100):' /tmp/hostile2.out)
+expect "hostile: the same seed gives the same errno record" \
+	"$([ -n "$first" ] && [ "$first" = "$again" ] && echo same)" same
 # Every kind of refusal the attributes have is exercised (the setup must
 # let the input reach past the parser).
 for e in EINVAL ERANGE ENODEV EADDRNOTAVAIL EADDRINUSE EBUSY EEXIST; do
