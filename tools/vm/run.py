@@ -106,7 +106,7 @@ def build_initramfs(args, work):
 
     # The test scripts and the list of those to run.
     shutil.copytree(os.path.join(TOP, "selftests"), os.path.join(root, "selftests"),
-                    ignore=shutil.ignore_patterns("*.o", "__pycache__"))
+                    ignore=shutil.ignore_patterns("*.o", "__pycache__", "*.tmp", "*.old"))
     with open(os.path.join(root, "selftests/run-list"), "w") as f:
         for t in args.tests:
             f.write(t + "\n")
