@@ -339,6 +339,17 @@ vm_slot() {
 # Started once the serial suites are done.
 DEBUG_RUN=
 DEBUG_SUITES=()
+# suite_qargs DIR: QARGS from the suite's qemu.args (one argument a line).
+suite_qargs() {
+	QARGS=()
+	while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
+		< <(grep -v '^[[:space:]]*#' "$1/qemu.args" | grep .)
+}
+# suite_scripts DIR NAME: the scripts of the suite's suite.list, as the
+# runner takes them (NAME/SCRIPT).
+suite_scripts() {
+	grep -v '^#' "$1/suite.list" | grep . | sed "s#^#$2/#"
+}
 # debug_vm NAME MODULE SUITE TIMEOUT [RUNNER ARGS...]: one debug kernel VM
 # in the background, with the suite's QEMU arguments, running the scripts
 # of $DSRC/selftests/SUITE/suite.list (or the scripts given after --).
@@ -350,7 +361,7 @@ debug_vm() {
 		scripts=("$@")
 		set --
 	else
-		mapfile -t scripts < <(grep -v '^#' "$DSRC/selftests/$suite/suite.list" | grep . | sed "s#^#$suite/#")
+		mapfile -t scripts < <(suite_scripts "$DSRC/selftests/$suite" "$suite")
 	fi
 	# Leaks kmemleak may report for upstream, listed with the reason.
 	if [ "$module" = upstream ] && [ -f "$DSRC/selftests/$suite/known-leaks-upstream" ]; then
@@ -359,9 +370,7 @@ debug_vm() {
 	fi
 	vm_slot
 	(
-		QARGS=()
-		while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
-			< <(grep -v '^[[:space:]]*#' "$DSRC/selftests/$suite/qemu.args" | grep .)
+		suite_qargs "$DSRC/selftests/$suite"
 		RUNPY=$DSRC/tools/vm/run.py vm_run "$name" "$module" --kdir "$DKDIR" --ko "$DSRC/vfio_ap.ko" \
 			--timeout "$limit" --append rcupdate.rcu_cpu_stall_timeout=300 "$@" "${scripts[@]}"
 	) &
@@ -412,7 +421,7 @@ for suite in "${suite_lists[@]}"; do
 	dir=$(dirname "$suite")
 	sname=$(basename "$dir")
 	[ -f "$dir/serial" ] || [ -n "$DEBUG_RUN" ] || debug_run
-	mapfile -t scripts < <(grep -v '^#' "$suite" | grep . | sed "s#^#${dir#selftests/}/#")
+	mapfile -t scripts < <(suite_scripts "$dir" "$sname")
 	modules="upstream ours"
 	[ ! -f "$dir/modules" ] || modules=$(grep -v '^#' "$dir/modules")
 	# Helper programs the suite runs in the guest (static s390x binaries).
@@ -426,11 +435,7 @@ for suite in "${suite_lists[@]}"; do
 	fi
 	# A suite's own emulated AP configuration replaces the default one.
 	saved_qargs=("${QARGS[@]}")
-	if [ -f "$dir/qemu.args" ]; then
-		QARGS=()
-		while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
-			< <(grep -v '^[[:space:]]*#' "$dir/qemu.args" | grep .)
-	fi
+	[ ! -f "$dir/qemu.args" ] || suite_qargs "$dir"
 	# A suite's time limit for one VM run in seconds (run.py's default: 300).
 	limit=()
 	if [ -f "$dir/timeout" ]; then
@@ -470,14 +475,10 @@ for entry in "${SUITES[@]}"; do
 	# Both modules ran: their transcripts must agree. (Each word is
 	# matched on its own: in " upstream ours " the space between the two
 	# belongs to one of them only.)
-	case " $modules " in *" upstream "*)
-		case " $modules " in *" ours "*)
-			transcript_diff "$sname" "$RESULTS/$sname-upstream/transcript.txt" \
-				"$RESULTS/$sname-ours/transcript.txt" "selftests/$sname/todo-ours"
-			;;
-		esac
-		;;
-	esac
+	if [[ " $modules " == *" upstream "* && " $modules " == *" ours "* ]]; then
+		transcript_diff "$sname" "$RESULTS/$sname-upstream/transcript.txt" \
+			"$RESULTS/$sname-ours/transcript.txt" "selftests/$sname/todo-ours"
+	fi
 done
 
 trap - EXIT
