@@ -90,7 +90,7 @@ fn update(
     let mut model = me.data.as_ref(&mdevs).model.clone();
     let result = op(
         &mut model,
-        &mdevs.host,
+        mdevs.host(),
         &mut state::others(&guests, me, &mdevs),
     );
     match result {
@@ -116,14 +116,20 @@ struct AssignStore<const A: usize>;
 
 impl<const A: usize> Store for AssignStore<A> {
     fn store(dev: &Device, buf: &[u8]) -> Result {
-        let attr = AssignAttr::ALL[A];
-        let _ap = attr.needs_ap_attr_mutex().then(ap::lock_attr_mutex);
-        update(
-            dev,
-            |m, host, others| m.store(attr, buf, host, &ApBusOwner, others),
-            |m, others| m.store_conflict(attr, buf, others),
-        )
+        store_assignment(dev, buf, AssignAttr::ALL[A])
     }
+}
+
+/// The body of the six [`AssignStore`]s, compiled once rather than once
+/// per attribute.
+#[inline(never)]
+fn store_assignment(dev: &Device, buf: &[u8], attr: AssignAttr) -> Result {
+    let _ap = attr.needs_ap_attr_mutex().then(ap::lock_attr_mutex);
+    update(
+        dev,
+        |m, host, others| m.store(attr, buf, host, &ApBusOwner, others),
+        |m, others| m.store_conflict(attr, buf, others),
+    )
 }
 
 static ASSIGN_ADAPTER: DeviceAttribute =
@@ -214,7 +220,7 @@ impl MdevDriver for VfioApMdevDriver {
         let dev = mdev.device();
         let entry = {
             let mdevs = state::lock_mdevs();
-            MdevEntry::new(dev.into(), Mdev::new(&mdevs.host))?
+            MdevEntry::new(dev.into(), Mdev::new(mdevs.host()))?
         };
         let data = KBox::new(
             MdevDriverData {

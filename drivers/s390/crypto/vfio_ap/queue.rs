@@ -38,7 +38,7 @@ impl Show for Status {
         let q = Apqn::from_qid(queue.qid().into());
         let guests = state::lock_guests();
         let mdevs = state::lock_mdevs();
-        let st = if mdevs.host.is_bound(q) {
+        let st = if mdevs.host().is_bound(q) {
             let owner = state::owner_of(&guests, &mdevs, q).map(|e| e.data.as_ref(&mdevs));
             let attached = owner.is_some_and(|d| d.kvm_attached);
             queue_state(q, owner.map(|d| &d.model), attached)
@@ -67,12 +67,12 @@ impl ap::Driver for QueueDriver {
         let owner = find_owner(&guests, q);
         let kvm = lock_guest(&guests, owner);
         let mut mdevs = state::lock_mdevs();
-        mdevs.host.bind(q);
+        mdevs.host_mut().bind(q);
         if let Some(entry) = owner {
             // The model op needs the host while the mdev's data is
             // borrowed from the same guard: work on a copy.
             let mut model = entry.data.as_ref(&mdevs).model.clone();
-            let plan = model.on_queue_probed(&mdevs.host);
+            let plan = model.on_queue_probed(mdevs.host());
             entry.data.as_mut(&mut mdevs).model = model;
             state::execute_plan_for_guest(entry, &plan, kvm.as_ref(), &mut mdevs);
         }
@@ -88,11 +88,11 @@ impl ap::Driver for QueueDriver {
         let removal = match owner {
             Some(entry) => {
                 let mut model = entry.data.as_ref(&mdevs).model.clone();
-                let r = remove_queue(Some(&mut model), q, &mdevs.host);
+                let r = remove_queue(Some(&mut model), q, mdevs.host());
                 entry.data.as_mut(&mut mdevs).model = model;
                 r
             }
-            None => remove_queue(None, q, &mdevs.host),
+            None => remove_queue(None, q, mdevs.host()),
         };
         if let (Some(entry), Some(plan)) = (owner, removal.plan.as_ref()) {
             state::execute_plan_for_guest(entry, plan, kvm.as_ref(), &mut mdevs);
@@ -110,7 +110,7 @@ impl ap::Driver for QueueDriver {
             // interruptions are off with it.
             RemovedQueue::FreeIrqOnly => release_irqs(owner, kvm.as_ref(), q, &mut mdevs),
         }
-        mdevs.host.unbind(q);
+        mdevs.host_mut().unbind(q);
     }
 
     fn in_use(apm: &[u64; 4], aqm: &[u64; 4]) -> Result {
@@ -156,7 +156,7 @@ impl ap::Driver for QueueDriver {
                 entry.data.as_mut(&mut mdevs).model.on_config_added(&delta);
             }
         }
-        state::lock_mdevs().host.set_config(ap_config(new));
+        state::lock_mdevs().host_mut().set_config(ap_config(new));
     }
 
     fn on_scan_complete(_new: &ap::Config, _old: &ap::Config) {
@@ -165,7 +165,7 @@ impl ap::Driver for QueueDriver {
             let kvm = lock_guest(&guests, Some(entry));
             let mut mdevs = state::lock_mdevs();
             let mut model = entry.data.as_ref(&mdevs).model.clone();
-            let plan = model.on_scan_complete(&mdevs.host);
+            let plan = model.on_scan_complete(mdevs.host());
             entry.data.as_mut(&mut mdevs).model = model;
             state::execute_plan_for_guest(entry, &plan, kvm.as_ref(), &mut mdevs);
         }

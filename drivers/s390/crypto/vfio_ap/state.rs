@@ -27,12 +27,13 @@ use crate::abstractions::kvm::KvmGuard;
 use crate::abstractions::{
     ap,
     debug::{self, Area},
+    heap,
     sync::global_mutex,
 };
 use crate::model::{
     apqn::Apqn,
     crycb,
-    host::{ApConfig, DefaultMasks, DefaultOwner, HostState},
+    host::{ApConfig, DefaultOwner, HostState},
     mask::Mask,
     matrix::Apcb,
     mdev::Mdev,
@@ -54,7 +55,27 @@ pub(crate) struct Matrix {
     /// Its `defaults` stay empty: which APQNs the default drivers own is
     /// asked of the AP bus itself ([`ApBusOwner`]), which also knows about
     /// `driver_override`.
-    pub(crate) host: HostState,
+    ///
+    /// On the heap (about 16 KiB of queue bitmaps), allocated by
+    /// [`State::init`] before anything can take the lock and kept until
+    /// module exit; `None` only before that.
+    host: Option<VBox<HostState>>,
+}
+
+impl Matrix {
+    /// The host side of the model.
+    pub(crate) fn host(&self) -> &HostState {
+        self.host
+            .as_deref()
+            .expect("host state allocated at module init")
+    }
+
+    /// The host side of the model, to change.
+    pub(crate) fn host_mut(&mut self) -> &mut HostState {
+        self.host
+            .as_deref_mut()
+            .expect("host state allocated at module init")
+    }
 }
 
 global_mutex! {
@@ -65,9 +86,7 @@ global_mutex! {
 
 global_mutex! {
     /// The mdevs lock (see the module's lock order).
-    pub(crate) static MDEVS_LOCK: Matrix = Matrix {
-        host: HostState::new(ApConfig::EMPTY, DefaultMasks::NONE),
-    };
+    pub(crate) static MDEVS_LOCK: Matrix = Matrix { host: None };
     init = init_mdevs_lock;
 }
 
@@ -104,7 +123,11 @@ impl State {
         init_mdevs_lock();
         init_dbf_lock();
         let config = ap_config(&ap::qci()?);
-        lock_mdevs().host.set_config(config);
+        // Zeroed in place: the all-zero host state is the empty one (no
+        // configuration, no reservations, nothing bound).
+        let mut host = heap::zeroed_host()?;
+        host.set_config(config);
+        lock_mdevs().host = Some(host);
         *DBF.lock() = Some(dbf);
         Ok(Self { _private: () })
     }
@@ -114,9 +137,10 @@ impl Drop for State {
     fn drop(&mut self) {
         // Statics are not dropped: release the mdev references, the
         // list's buffer (emptying the list keeps its capacity, and the next
-        // load starts a fresh list) and the debug area here.
+        // load starts a fresh list), the host state and the debug area here.
         let mdevs = core::mem::replace(&mut lock_guests().mdevs, KVec::new());
         drop(mdevs);
+        drop(lock_mdevs().host.take());
         let dbf = DBF.lock().take();
         drop(dbf);
     }
@@ -331,7 +355,7 @@ pub(crate) fn reset_queues(mdevs: &mut GlobalGuard<MDEVS_LOCK>, set: &ResetSet) 
     // The resets run in parallel, as upstream's reset work items do.
     let mut pending = KVec::new();
     for q in set.iter() {
-        if !mdevs.host.is_bound(q) {
+        if !mdevs.host().is_bound(q) {
             continue;
         }
         let mut r = Resetting {
@@ -400,7 +424,7 @@ fn report_reset_given_up(q: Apqn) {
 /// Issues ZAPQ to `q` and records the response code; returns it.
 fn zapq(mdevs: &mut GlobalGuard<MDEVS_LOCK>, q: Apqn) -> u8 {
     let rc = QueueStatus(ap::zapq(q.qid(), false)).response_code();
-    mdevs.host.set_reset_response(q, rc);
+    mdevs.host_mut().set_reset_response(q, rc);
     rc
 }
 

@@ -369,7 +369,7 @@ impl PqapHandler for VfioApDevice {
         // KVM holds the hook semaphore: only the mdevs lock may follow.
         let mut mdevs = state::lock_mdevs();
         let data = me.data.as_ref(&mdevs);
-        let route = route_pqap(true, data.kvm_attached, &data.model, &mdevs.host, req);
+        let route = route_pqap(true, data.kvm_attached, &data.model, mdevs.host(), req);
         match route {
             PqapRoute::NotInUse => {
                 // The mdev's name is its UUID.
