@@ -157,7 +157,13 @@ max_apqi() {
 }
 
 # rescan: makes the AP bus rescan the configuration now (synchronous).
+# A write to scans that finds a scan already running (the bus's periodic
+# one, or the one a channel report started) waits for it and returns without
+# scanning again; that scan may have read the AP configuration before the
+# change. The second write starts after the first returned, so the scan it
+# runs or waits for saw the change.
 rescan() {
+	echo 1 >$APB/scans
 	echo 1 >$APB/scans
 }
 
