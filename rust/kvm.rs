@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! KVM guests, as far as vfio_ap touches them: a reference to the guest,
-//! its `kvm->lock`, the AP masks of its CRYCB, the PQAP(AQIC) interception
-//! hook, the intercepted vCPU's registers, and the guest interruption
-//! resources of AP queue interruptions: the GISC registration, and AQIC
-//! with the pinned notification indicator byte ([`AqicEnabled`]).
+//! What vfio_ap does inside a KVM guest that needs its VFIO device: the
+//! PQAP(AQIC) interception hook, the intercepted vCPU's registers, and the
+//! guest interruption resources of AP queue interruptions: the GISC
+//! registration, and AQIC with the pinned notification indicator byte
+//! ([`AqicEnabled`]). The guest reference, its lock and its AP masks are
+//! in [`super::guest`], re-exported here for the driver.
 //!
 //! Lock order (upstream's): the driver's guests lock, [`Kvm::lock`], the
 //! hook's semaphore (inside [`Attachment`]), the driver's mdevs lock. The
@@ -14,25 +15,21 @@
 //! C headers: [`include/linux/kvm_host.h`](srctree/include/linux/kvm_host.h),
 //! [`kvm_host_s390.h`](srctree/arch/s390/include/asm/kvm_host_s390.h)
 
-use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
+use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
-    ffi::{c_int, c_ulong, c_void},
+    ffi::{c_int, c_void},
     prelude::*,
     time::{delay::fsleep, Delta},
     types::{ForeignOwnable, Opaque},
 };
 
+use super::guest::{ffi::KvmRaw, KvmRef};
+pub(crate) use super::guest::{Kvm, KvmGuard};
 use super::vfio::{drop_foreign, ffi::VfioDeviceRaw, PinnedNib, VfioDevice};
 use crate::model::irq::{NibRelease, NibStep};
 
 pub(super) mod ffi {
     use super::*;
-
-    /// `struct kvm`.
-    #[repr(C)]
-    pub(crate) struct KvmRaw {
-        _opaque: [u8; 0],
-    }
 
     /// `struct kvm_vcpu`.
     #[repr(C)]
@@ -50,18 +47,6 @@ pub(super) mod ffi {
         unsafe extern "C" fn(*mut VcpuRaw, *mut VfioDeviceRaw, *mut c_void) -> c_int;
 
     unsafe extern "C" {
-        pub(super) fn kvm_get_kvm(kvm: *mut KvmRaw);
-        pub(super) fn kvm_put_kvm(kvm: *mut KvmRaw);
-        pub(super) fn kvm_arch_crypto_set_masks(
-            kvm: *mut KvmRaw,
-            apm: *mut c_ulong,
-            aqm: *mut c_ulong,
-            adm: *mut c_ulong,
-        );
-        pub(super) fn kvm_arch_crypto_clear_masks(kvm: *mut KvmRaw);
-        pub(super) fn vfio_ap_helper_kvm_has_crycb(kvm: *mut KvmRaw) -> bool;
-        pub(super) fn vfio_ap_helper_kvm_lock(kvm: *mut KvmRaw);
-        pub(super) fn vfio_ap_helper_kvm_unlock(kvm: *mut KvmRaw);
         pub(super) fn vfio_ap_helper_kvm_hook_lock(kvm: *mut KvmRaw);
         pub(super) fn vfio_ap_helper_kvm_hook_unlock(kvm: *mut KvmRaw);
         pub(super) fn vfio_ap_helper_kvm_hook_taken(kvm: *mut KvmRaw) -> bool;
@@ -79,7 +64,6 @@ pub(super) mod ffi {
         pub(super) fn vfio_ap_helper_vcpu_eca(vcpu: *mut VcpuRaw) -> u32;
         pub(super) fn vfio_ap_helper_vcpu_protected(vcpu: *mut VcpuRaw) -> bool;
         pub(super) fn vfio_ap_helper_vcpu_kvm(vcpu: *mut VcpuRaw) -> *mut KvmRaw;
-        pub(super) fn vfio_ap_helper_gpa_in_memslot(kvm: *mut KvmRaw, gpa: u64) -> bool;
         pub(super) fn vfio_ap_helper_gisc_register(kvm: *mut KvmRaw, isc: u32) -> c_int;
         pub(super) fn vfio_ap_helper_gisc_unregister(kvm: *mut KvmRaw, isc: u32) -> c_int;
         pub(super) fn vfio_ap_helper_aqic_enable(
@@ -95,47 +79,7 @@ pub(super) mod ffi {
     }
 }
 
-/// A KVM guest, borrowed: what can be done with a guest that is known to
-/// be alive.
-///
-/// # Invariants
-///
-/// A reference to it is a live `struct kvm`.
-#[repr(transparent)]
-pub(crate) struct KvmRef(Opaque<ffi::KvmRaw>);
-
 impl KvmRef {
-    /// # Safety
-    ///
-    /// `ptr` is a live guest for the lifetime `'a`.
-    unsafe fn from_raw<'a>(ptr: *mut ffi::KvmRaw) -> &'a Self {
-        // SAFETY: `repr(transparent)`; liveness from the caller.
-        unsafe { &*ptr.cast::<Self>() }
-    }
-
-    fn as_raw(&self) -> *mut ffi::KvmRaw {
-        self.0.get()
-    }
-
-    /// A counted reference to the guest.
-    pub(crate) fn get(&self) -> Kvm {
-        // SAFETY: The guest is live (type invariant); `as_raw` is never null.
-        unsafe { Kvm::get(NonNull::new_unchecked(self.as_raw())) }
-    }
-
-    /// Whether the guest has a crypto control block (always on s390 when
-    /// KVM runs a guest; upstream checks it before attaching).
-    pub(crate) fn has_crycb(&self) -> bool {
-        // SAFETY: The guest is live (type invariant).
-        unsafe { ffi::vfio_ap_helper_kvm_has_crycb(self.as_raw()) }
-    }
-
-    /// Whether guest address `gpa` is in one of the guest's memory slots.
-    pub(crate) fn gpa_in_memslot(&self, gpa: u64) -> bool {
-        // SAFETY: The guest is live.
-        unsafe { ffi::vfio_ap_helper_gpa_in_memslot(self.as_raw(), gpa) }
-    }
-
     /// Registers guest interruption subclass `isc` with the GIB; returns
     /// the host ISC to use for the queue's interruptions.
     pub(crate) fn gisc_register(&self, isc: u8) -> Result<u8> {
@@ -340,124 +284,6 @@ impl AqicEnabled {
 impl Drop for AqicEnabled {
     fn drop(&mut self) {
         self.release();
-    }
-}
-
-/// A reference to a KVM guest.
-///
-/// # Invariants
-///
-/// `kvm` is a live `struct kvm` on which we own one reference, put on drop.
-pub(crate) struct Kvm {
-    kvm: NonNull<ffi::KvmRaw>,
-}
-
-// SAFETY: KVM references may be taken and put from any thread.
-unsafe impl Send for Kvm {}
-// SAFETY: The methods taking `&self` lock what they change.
-unsafe impl Sync for Kvm {}
-
-impl Kvm {
-    /// Takes a new reference on `kvm`.
-    ///
-    /// # Safety
-    ///
-    /// `kvm` is a live `struct kvm` for the duration of the call.
-    pub(super) unsafe fn get(kvm: NonNull<ffi::KvmRaw>) -> Self {
-        // SAFETY: `kvm` is live (caller).
-        unsafe { ffi::kvm_get_kvm(kvm.as_ptr()) };
-        // INVARIANT: We took the reference just above.
-        Self { kvm }
-    }
-
-    /// Keeps the guest allocated for good: for a guest whose memory an
-    /// adapter may still store into.
-    fn leak(self) {
-        core::mem::forget(self);
-    }
-
-    /// Takes `kvm->lock`.
-    pub(crate) fn lock(&self) -> KvmGuard<'_> {
-        // SAFETY: The guest is live; the guard unlocks.
-        unsafe { ffi::vfio_ap_helper_kvm_lock(self.as_raw()) };
-        // INVARIANT: Locked just above, by this task.
-        KvmGuard {
-            kvm: self,
-            _not_send: PhantomData,
-        }
-    }
-}
-
-impl Clone for Kvm {
-    fn clone(&self) -> Self {
-        // SAFETY: We hold a reference, so the guest is live.
-        unsafe { Self::get(self.kvm) }
-    }
-}
-
-impl Deref for Kvm {
-    type Target = KvmRef;
-
-    fn deref(&self) -> &KvmRef {
-        // SAFETY: We hold a reference, so the guest lives as long as `self`.
-        unsafe { KvmRef::from_raw(self.kvm.as_ptr()) }
-    }
-}
-
-impl Drop for Kvm {
-    fn drop(&mut self) {
-        // SAFETY: We own this reference (type invariant). No guard of ours
-        // can be alive: they borrow `self`.
-        unsafe { ffi::kvm_put_kvm(self.kvm.as_ptr()) };
-    }
-}
-
-/// `kvm->lock`, held.
-///
-/// # Invariants
-///
-/// The current task holds `kvm->lock` of `kvm`.
-pub(crate) struct KvmGuard<'a> {
-    kvm: &'a Kvm,
-    // A mutex is released by the task that took it.
-    _not_send: PhantomData<*mut ()>,
-}
-
-impl KvmGuard<'_> {
-    /// The locked guest.
-    pub(crate) fn kvm(&self) -> &Kvm {
-        self.kvm
-    }
-
-    /// Gives the guest the AP masks `apm`, `aqm`, `adm` (MSB0 bitmaps, as
-    /// the kernel's `_inv` bit operations number them).
-    pub(crate) fn set_masks(&self, apm: &[u64; 4], aqm: &[u64; 4], adm: &[u64; 4]) {
-        // CAST: `unsigned long` is 64 bits on s390, so no bit is lost.
-        let words = |m: &[u64; 4]| m.map(|w| w as c_ulong);
-        let (mut apm, mut aqm, mut adm) = (words(apm), words(aqm), words(adm));
-        // SAFETY: We hold `kvm->lock`, which the function requires; each
-        // mask is four writable words, only read.
-        unsafe {
-            ffi::kvm_arch_crypto_set_masks(
-                self.kvm.as_raw(),
-                apm.as_mut_ptr(),
-                aqm.as_mut_ptr(),
-                adm.as_mut_ptr(),
-            )
-        };
-    }
-
-    /// Takes every AP resource away from the guest.
-    pub(crate) fn clear_masks(&self) {
-        // SAFETY: We hold `kvm->lock`, which the function requires.
-        unsafe { ffi::kvm_arch_crypto_clear_masks(self.kvm.as_raw()) };
-    }
-}
-
-impl Drop for KvmGuard<'_> {
-    fn drop(&mut self) {
-        // SAFETY: We took `kvm->lock` in `Kvm::lock`.
-        unsafe { ffi::vfio_ap_helper_kvm_unlock(self.kvm.as_raw()) };
     }
 }
 

@@ -8,6 +8,7 @@
 pub(crate) mod ap;
 pub(crate) mod debug;
 pub(crate) mod device;
+pub(crate) mod guest;
 pub(crate) mod heap;
 pub(crate) mod kvm;
 pub(crate) mod mdev;

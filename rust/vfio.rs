@@ -9,7 +9,7 @@
 //!
 //! C header: [`include/linux/vfio.h`](srctree/include/linux/vfio.h)
 
-use super::kvm::Kvm;
+use super::guest::Kvm;
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
     bindings,
@@ -22,7 +22,7 @@ use kernel::{
 
 pub(super) mod ffi {
     use super::*;
-    use crate::abstractions::kvm::ffi::KvmRaw;
+    use crate::abstractions::guest::ffi::KvmRaw;
 
     /// `struct vfio_device`.
     #[repr(C)]
@@ -411,11 +411,10 @@ impl Drop for EventFd {
 /// through the guest's VFIO device (`vfio_pin_pages`). Dropping it unpins
 /// the page.
 ///
-/// Only [`KvmRef::aqic_enable`](super::kvm::KvmRef::aqic_enable) hands the
+/// Only `KvmRef::aqic_enable` (in `kvm`, above this module) hands the
 /// page to the adapter, and it keeps the `PinnedNib` (inside an
-/// [`AqicEnabled`](super::kvm::AqicEnabled)) until the adapter no longer
-/// uses it, or else gives the pin up with
-/// [`PinnedNib::unpin_keeping_page`]: nothing else in the module sees the
+/// `AqicEnabled`) until the adapter no longer uses it, or else gives the
+/// pin up with [`PinnedNib::unpin_keeping_page`]: nothing else in the module sees the
 /// host address, so dropping a `PinnedNib` never frees a page the adapter
 /// may still write.
 ///
