@@ -26,7 +26,6 @@ use kernel::{
 use super::guest::{ffi::KvmRaw, KvmRef};
 pub(crate) use super::guest::{Kvm, KvmGuard};
 use super::vfio::{drop_foreign, ffi::VfioDeviceRaw, PinnedNib, VfioDevice};
-use crate::model::irq::{NibRelease, NibStep};
 
 pub(super) mod ffi {
     use super::*;
@@ -195,8 +194,7 @@ pub(crate) fn aqic_disable(qid: u16) -> u32 {
 /// every case, since unmapping guest memory must leave no pin behind; if
 /// the interruptions still are not off, the page itself and the guest stay
 /// allocated for good (see [`PinnedNib::unpin_keeping_page`]), so the
-/// adapter stores only into memory nothing else can get. The model
-/// ([`NibRelease`]) orders the steps.
+/// adapter stores only into memory nothing else can get.
 ///
 /// # Invariants
 ///
@@ -214,6 +212,15 @@ pub(crate) struct AqicEnabled {
     nib: Option<PinnedNib>,
     kvm: Option<Kvm>,
 }
+
+/// How often TAPQ is polled, 20 ms apart, after the AQIC that turns a
+/// released NIB's interruptions off (as often as a disable waits for the
+/// IR bit to clear).
+const DISABLE_POLLS: u32 = 5;
+
+/// How often TAPQ is polled, 20 ms apart, after the reset that follows when
+/// AQIC did not turn them off (one second; a reset takes milliseconds).
+const RESET_POLLS: u32 = 50;
 
 impl AqicEnabled {
     /// Whether TAPQ shows the adapter no longer stores into the NIB.
@@ -242,41 +249,34 @@ impl AqicEnabled {
             return;
         };
         // The driver drops it after turning the interruptions off (AQIC or
-        // a reset), so the first check normally holds.
-        let mut steps = NibRelease::new();
-        let mut off = self.off();
-        loop {
-            match steps.next(off) {
-                NibStep::Disable { polls } => {
-                    aqic_disable(self.qid);
-                    off = self.wait_off(polls);
-                }
-                NibStep::Reset { polls } => {
-                    super::ap::zapq(self.qid, false);
-                    off = self.wait_off(polls);
-                }
-                NibStep::Unpin => {
-                    // The adapter no longer stores into the NIB or the
-                    // GISA (type invariant): both may go. The guest
-                    // reference is not the last one (the driver drops
-                    // this while the VFIO device is open, whose core
-                    // holds one), so no lock of the guest is in the way.
-                    drop(nib);
-                    drop(kvm);
-                    return;
-                }
-                NibStep::UnpinKeepingPage => {
-                    pr_err!(
-                        "queue {:04x}: interruptions stay enabled; keeping its NIB page and guest allocated\n",
-                        self.qid
-                    );
-                    nib.unpin_keeping_page();
-                    if let Some(kvm) = kvm {
-                        kvm.leak();
-                    }
-                    return;
-                }
+        // a reset), so the first check normally holds. Otherwise AQIC, then
+        // a reset, each followed by polls of TAPQ; the page goes back only
+        // once a TAPQ showed the interruptions off.
+        let off = self.off()
+            || {
+                aqic_disable(self.qid);
+                self.wait_off(DISABLE_POLLS)
             }
+            || {
+                super::ap::zapq(self.qid, false);
+                self.wait_off(RESET_POLLS)
+            };
+        if off {
+            // The adapter no longer stores into the NIB or the GISA (type
+            // invariant): both may go. The guest reference is not the last
+            // one (the driver drops this while the VFIO device is open,
+            // whose core holds one), so no lock of the guest is in the way.
+            drop(nib);
+            drop(kvm);
+            return;
+        }
+        pr_err!(
+            "queue {:04x}: interruptions stay enabled; keeping its NIB page and guest allocated\n",
+            self.qid
+        );
+        nib.unpin_keeping_page();
+        if let Some(kvm) = kvm {
+            kvm.leak();
         }
     }
 }
