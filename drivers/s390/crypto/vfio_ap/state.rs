@@ -125,7 +125,7 @@ impl State {
         let config = ap_config(&ap::qci()?);
         // Zeroed in place: the all-zero host state is the empty one (no
         // configuration, no reservations, nothing bound).
-        let mut host = heap::zeroed_host()?;
+        let mut host = heap::zeroed::<HostState>()?;
         host.set_config(config);
         lock_mdevs().host = Some(host);
         *DBF.lock() = Some(dbf);

@@ -14,6 +14,7 @@ use super::response::queue_passable;
 /// The all-zero value is what the driver has when facility 12 (QCI) is not
 /// installed: no APXA, nothing configured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(CONFIG_RUST, derive(pin_init::Zeroable))]
 pub struct ApConfig {
     /// The APXA facility (N bit): ids beyond 63/15 exist.
     pub apxa: bool,
@@ -77,6 +78,7 @@ pub trait DefaultOwner {
 /// The AP bus `apmask` and `aqmask`: an APQN is reserved for the default
 /// drivers when its APID is in `apmask` and its APQI in `aqmask`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(CONFIG_RUST, derive(pin_init::Zeroable))]
 pub struct DefaultMasks {
     /// Adapters of the default drivers' pool.
     pub apmask: Mask,
@@ -118,6 +120,7 @@ impl DefaultOwner for DefaultMasks {
 /// 8 KiB; the all-zero value is the empty set, so the kernel can allocate
 /// it zeroed in place instead of building it on the stack.
 #[derive(Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(CONFIG_RUST, derive(pin_init::Zeroable))]
 pub struct QueueSet {
     rows: [Mask; 256],
 }
@@ -191,8 +194,11 @@ impl core::fmt::Debug for QueueSet {
 ///
 /// About 16 KiB. Every field is plain integers and the all-zero value is a
 /// valid state (no configuration, no reservations, nothing bound), so the
-/// kernel can allocate it zeroed in place.
+/// kernel can allocate it zeroed in place: in the kernel build (where
+/// `CONFIG_RUST` is set) it derives the kernel's `Zeroable`, which checks
+/// at compile time that every field type is valid all-zero.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(CONFIG_RUST, derive(pin_init::Zeroable))]
 pub struct HostState {
     /// The current AP configuration (the last QCI).
     pub config: ApConfig,

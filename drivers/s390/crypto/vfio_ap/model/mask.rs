@@ -23,6 +23,7 @@ pub const MASK_HEX_LEN: usize = 2 + MASK_BITS / 4;
 /// Every bit pattern is a valid mask; the id type `u8` keeps every id in
 /// range, so no operation on a mask can fail.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(CONFIG_RUST, derive(pin_init::Zeroable))]
 pub struct Mask {
     words: [u64; 4],
 }
