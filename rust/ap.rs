@@ -25,6 +25,7 @@ use kernel::{
 use super::sysfs::AttributeGroups;
 
 mod ffi {
+    use super::super::layout::assert_layout;
     use kernel::{bindings, ffi::c_int, ffi::c_ulong};
 
     /// `struct ap_device` (opaque).
@@ -68,6 +69,14 @@ mod ffi {
         pub(super) na: u8,
         pub(super) nd: u8,
     }
+
+    // Checked against the C definitions in `rust/helpers/ap.c`.
+    assert_layout!(DriverOps, size 40, {
+        probe: 0, remove: 8, in_use: 16, on_config_changed: 24, on_scan_complete: 32,
+    });
+    assert_layout!(Config, size 104, {
+        apm: 0, aqm: 32, adm: 64, apxa: 96, na: 97, nd: 98,
+    });
 
     // `struct device` and `struct module` contain empty structs in this
     // configuration; only pointers to them cross the boundary.

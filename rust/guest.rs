@@ -12,6 +12,10 @@
 use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
 use kernel::{ffi::c_ulong, types::Opaque};
 
+// Each mask handed to `kvm_arch_crypto_set_masks` is one 256-bit APCB mask
+// (checked against the kernel's APCB in `rust/helpers/kvm.c`).
+const _: () = assert!(core::mem::size_of::<[c_ulong; 4]>() == 32);
+
 pub(super) mod ffi {
     use kernel::ffi::c_ulong;
 

@@ -11,6 +11,7 @@ pub(crate) mod device;
 pub(crate) mod guest;
 pub(crate) mod heap;
 pub(crate) mod kvm;
+pub(crate) mod layout;
 pub(crate) mod mdev;
 pub(crate) mod sync;
 pub(crate) mod sysfs;

@@ -10,6 +10,7 @@
 //! C header: [`include/linux/vfio.h`](srctree/include/linux/vfio.h)
 
 use super::guest::Kvm;
+use super::layout::assert_layout;
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
     bindings,
@@ -40,6 +41,11 @@ pub(super) mod ffi {
         pub(super) request: unsafe extern "C" fn(*mut VfioDeviceRaw, *mut c_void, c_uint),
         pub(super) dma_unmap: unsafe extern "C" fn(*mut VfioDeviceRaw, *mut c_void, u64, u64),
     }
+
+    // Checked against the C definition in `rust/helpers/mdev.c`.
+    assert_layout!(Callbacks, size 40, {
+        open_device: 0, close_device: 8, ioctl: 16, request: 24, dma_unmap: 32,
+    });
 
     // `bindings::device` is not FFI-safe in Rust's eyes (empty lockdep
     // structs); only pointers to it cross.
@@ -350,6 +356,13 @@ pub(crate) struct IrqSet {
     /// `count`.
     pub(crate) count: u32,
 }
+
+// The data starts right after `count` (`offsetof(struct vfio_irq_set,
+// data)`); checked against the kernel's definition in
+// `rust/helpers/mdev.c`.
+assert_layout!(IrqSet, size 20, {
+    argsz: 0, flags: 4, index: 8, start: 12, count: 16,
+});
 
 impl IrqSet {
     /// Validates the header as the VFIO core does for every driver

@@ -21,6 +21,25 @@
 #include "ap_bus.h"
 #include "vfio_ap_helpers.h"
 
+/*
+ * Rust mirrors these structures by hand (rust/ap.rs, whose assert_layout!
+ * states the same sizes and offsets): a change on either side fails the
+ * build.
+ */
+static_assert(sizeof(struct vfio_ap_helper_ap_driver_ops) == 40);
+static_assert(offsetof(struct vfio_ap_helper_ap_driver_ops, probe) == 0);
+static_assert(offsetof(struct vfio_ap_helper_ap_driver_ops, remove) == 8);
+static_assert(offsetof(struct vfio_ap_helper_ap_driver_ops, in_use) == 16);
+static_assert(offsetof(struct vfio_ap_helper_ap_driver_ops, on_config_changed) == 24);
+static_assert(offsetof(struct vfio_ap_helper_ap_driver_ops, on_scan_complete) == 32);
+static_assert(sizeof(struct vfio_ap_helper_config) == 104);
+static_assert(offsetof(struct vfio_ap_helper_config, apm) == 0);
+static_assert(offsetof(struct vfio_ap_helper_config, aqm) == 32);
+static_assert(offsetof(struct vfio_ap_helper_config, adm) == 64);
+static_assert(offsetof(struct vfio_ap_helper_config, apxa) == 96);
+static_assert(offsetof(struct vfio_ap_helper_config, na) == 97);
+static_assert(offsetof(struct vfio_ap_helper_config, nd) == 98);
+
 bool vfio_ap_helper_ap_instructions_available(void)
 {
 	return ap_instructions_available();

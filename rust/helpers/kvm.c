@@ -12,6 +12,15 @@
 #include "ap_bus.h"
 #include "vfio_ap_kvm_helpers.h"
 
+/*
+ * rust/guest.rs hands kvm_arch_crypto_set_masks() three masks of four
+ * unsigned longs each (asserted there too): the 256-bit masks of the
+ * format-2 CRYCB's APCB.
+ */
+static_assert(sizeof_field(struct kvm_s390_apcb1, apm) == 4 * sizeof(unsigned long));
+static_assert(sizeof_field(struct kvm_s390_apcb1, aqm) == 4 * sizeof(unsigned long));
+static_assert(sizeof_field(struct kvm_s390_apcb1, adm) == 4 * sizeof(unsigned long));
+
 struct kvm *vfio_ap_helper_vfio_kvm(struct vfio_device *vdev)
 {
 	return vdev->kvm;

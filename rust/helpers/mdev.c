@@ -15,6 +15,49 @@
 #include "vfio_ap_mdev_helpers.h"
 
 /*
+ * Rust mirrors these structures by hand (rust/vfio.rs, whose
+ * assert_layout! states the same sizes and offsets): a change on either
+ * side, or in the kernel's struct vfio_irq_set, fails the build.
+ */
+static_assert(sizeof(struct vfio_ap_vfio_callbacks) == 40);
+static_assert(offsetof(struct vfio_ap_vfio_callbacks, open_device) == 0);
+static_assert(offsetof(struct vfio_ap_vfio_callbacks, close_device) == 8);
+static_assert(offsetof(struct vfio_ap_vfio_callbacks, ioctl) == 16);
+static_assert(offsetof(struct vfio_ap_vfio_callbacks, request) == 24);
+static_assert(offsetof(struct vfio_ap_vfio_callbacks, dma_unmap) == 32);
+static_assert(offsetof(struct vfio_irq_set, argsz) == 0);
+static_assert(offsetof(struct vfio_irq_set, flags) == 4);
+static_assert(offsetof(struct vfio_irq_set, index) == 8);
+static_assert(offsetof(struct vfio_irq_set, start) == 12);
+static_assert(offsetof(struct vfio_irq_set, count) == 16);
+static_assert(offsetof(struct vfio_irq_set, data) == 20);
+
+/*
+ * The VFIO ABI as the driver's model (drivers/s390/crypto/vfio_ap/model/
+ * vfio.rs) writes it down: ioctl numbers, flags, and the fields of each
+ * argument up to its minimal size, by 32-bit word.
+ */
+static_assert(VFIO_DEVICE_GET_INFO == ((0x3b << 8) | (100 + 7)));
+static_assert(VFIO_DEVICE_GET_IRQ_INFO == ((0x3b << 8) | (100 + 9)));
+static_assert(VFIO_DEVICE_SET_IRQS == ((0x3b << 8) | (100 + 10)));
+static_assert(VFIO_DEVICE_RESET == ((0x3b << 8) | (100 + 11)));
+static_assert(VFIO_DEVICE_FLAGS_RESET == 1 << 0);
+static_assert(VFIO_DEVICE_FLAGS_AP == 1 << 5);
+static_assert(VFIO_IRQ_INFO_EVENTFD == 1 << 0);
+static_assert(VFIO_IRQ_SET_DATA_NONE == 1 << 0);
+static_assert(VFIO_IRQ_SET_DATA_BOOL == 1 << 1);
+static_assert(VFIO_IRQ_SET_DATA_EVENTFD == 1 << 2);
+static_assert(VFIO_IRQ_SET_ACTION_TRIGGER == 1 << 5);
+static_assert(VFIO_AP_NUM_IRQS == 2);
+static_assert(offsetof(struct vfio_device_info, flags) == 4);
+static_assert(offsetof(struct vfio_device_info, num_regions) == 8);
+static_assert(offsetofend(struct vfio_device_info, num_irqs) == 16);
+static_assert(offsetof(struct vfio_irq_info, flags) == 4);
+static_assert(offsetof(struct vfio_irq_info, index) == 8);
+static_assert(offsetofend(struct vfio_irq_info, count) == 16);
+static_assert(offsetofend(struct vfio_irq_set, count) == 20);
+
+/*
  * A device that is an mdev parent, allocated together with the mdev
  * structures that refer to it. The mdev core keeps pointers to the driver,
  * the parent and the type after they are unregistered: the type's kobject
