@@ -25,7 +25,7 @@ use kernel::{
 use super::sysfs::AttributeGroups;
 
 mod ffi {
-    use super::super::layout::assert_layout;
+    use crate::abstractions::layout::assert_layout;
     use kernel::{bindings, ffi::c_int, ffi::c_ulong};
 
     /// `struct ap_device` (opaque).
