@@ -78,6 +78,8 @@ pub(super) mod ffi {
     }
 }
 
+// The guest's interruption resources: here rather than in `guest`, since
+// AQIC takes a NIB pinned through the VFIO device.
 impl KvmRef {
     /// Registers guest interruption subclass `isc` with the GIB; returns
     /// the host ISC to use for the queue's interruptions.
