@@ -167,6 +167,16 @@ u32 vfio_ap_helper_tapq(u16 qid, int tbit, u64 *info)
 	struct ap_tapq_hwinfo hwinfo = { .value = 0 };
 	struct ap_queue_status status = ap_test_queue(qid, tbit, &hwinfo);
 
+	/*
+	 * The bits Rust decodes from the status word (rust/kvm.rs, the
+	 * driver's model/response.rs) and from GR2 (the adapter type, the
+	 * driver's queue.rs).
+	 */
+	BUILD_BUG_ON((struct ap_queue_status){ .response_code = 0xff }.value != 0xffU << 16);
+	BUILD_BUG_ON((struct ap_queue_status){ .irq_enabled = 1 }.value != 1U << 24);
+	BUILD_BUG_ON((struct ap_queue_status){ .queue_empty = 1 }.value != 1U << 31);
+	BUILD_BUG_ON((struct ap_tapq_hwinfo){ .at = 0xff }.value != 0xffUL << 24);
+
 	*info = hwinfo.value;
 	return status.value;
 }
