@@ -31,6 +31,7 @@ use crate::model::{
     plan::Plan,
     validate::Conflict,
 };
+use crate::reset::reset_queues;
 use crate::state::{self, ApBusOwner, Guests, MdevEntry};
 use crate::vfio_dev::VfioApDevice;
 
@@ -42,11 +43,6 @@ const TYPE_PRETTY_NAME: &CStr = c"VFIO AP Passthrough Device";
 const DEVICE_API: &CStr = c"vfio-ap";
 /// At most one mdev per APQN (`MAX_ZDEV_ENTRIES_EXT`, 256 x 256).
 const MAX_INSTANCES: u32 = 256 * 256;
-
-/// A model error as a kernel error.
-pub(crate) fn errno(e: ModelError) -> Error {
-    Error::from_errno(-e.errno())
-}
 
 /// The state entry of the mdev whose device is `dev`.
 pub(crate) fn find<'a>(guests: &'a Guests, dev: &Device) -> Option<&'a Arc<MdevEntry>> {
@@ -105,7 +101,7 @@ fn update(
                 let c = conflict(&model, &mut state::others(&guests, me, &mdevs));
                 log_sharing(&guests, me, c);
             }
-            Err(errno(e))
+            Err(e.into())
         }
     }
 }
@@ -243,7 +239,7 @@ impl MdevDriver for VfioApMdevDriver {
         let mut mdevs = state::lock_mdevs();
         let linked = entry.data.as_ref(&mdevs).model.linked_queues();
         // Upstream ignores a failed reset here too.
-        let _ = state::reset_queues(&mut mdevs, &linked);
+        let _ = reset_queues(mdevs.host_mut(), &linked);
         drop(mdevs);
         // The entry's eventfds go with it (upstream leaks them).
         guests.remove(&entry);

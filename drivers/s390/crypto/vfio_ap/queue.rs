@@ -18,15 +18,16 @@ use crate::abstractions::{
     kvm::KvmGuard,
     sysfs::{attribute_groups, DeviceAttribute, Show, ShowBuffer},
 };
+use crate::guest;
 use crate::model::{
     apqn::Apqn,
     hotplug::{adapter_type_supported, remove_queue, ConfigDelta, RemovedQueue},
     mask::Mask,
-    reset::ResetSet,
     response::QueueStatus,
     status::{queue_state, QueueState},
     validate,
 };
+use crate::reset;
 use crate::state::{self, ap_config, MdevEntry, GUESTS_LOCK};
 
 /// The queue's `status` attribute: `unassigned`, `assigned` or `in use`.
@@ -102,7 +103,7 @@ impl ap::Driver for QueueDriver {
             // released what the queue held for guest interruptions.
             RemovedQueue::InGuest => {}
             RemovedQueue::ResetQueue => {
-                state::reset_queue(&mut mdevs, q);
+                reset::reset_queue(mdevs.host_mut(), q);
                 // The reset turned the queue's interruptions off.
                 release_irqs(owner, kvm.as_ref(), q, &mut mdevs);
             }
@@ -201,9 +202,8 @@ fn release_irqs(
     mdevs: &mut GlobalGuard<state::MDEVS_LOCK>,
 ) {
     if let (Some(entry), Some(g)) = (entry, kvm) {
-        let one = ResetSet::product(&Mask::EMPTY.with(q.apid), &Mask::EMPTY.with(q.apqi));
         let vfio = &mut entry.data.as_mut(mdevs).vfio;
-        crate::vfio_dev::release_reset_irqs(g, vfio, &one);
+        guest::release_reset_irqs(g, vfio, &reset::one(q));
     }
 }
 
