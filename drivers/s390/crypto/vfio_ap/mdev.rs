@@ -53,12 +53,11 @@ pub(crate) fn find<'a>(guests: &'a Guests, dev: &Device) -> Option<&'a Arc<MdevE
 
 /// Logs upstream's complaint for every APQN an assignment would take from
 /// another mdev (`conflict` indexes [`state::other_entries`]).
-fn log_sharing(guests: &Guests, me: &MdevEntry, conflict: Option<Conflict>) {
-    let Some(c) = conflict else { return };
-    let Some(other) = state::other_entries(guests, me).nth(c.index) else {
+fn log_sharing(guests: &Guests, me: &MdevEntry, conflict: &Conflict) {
+    let Some(other) = state::other_entries(guests, me).nth(conflict.index) else {
         return;
     };
-    for q in c.queues() {
+    for q in conflict.queues() {
         dev_warn!(
             me.dev,
             "Userspace may not assign queue {:02x}.{:04x} to mdev: already assigned to {}\n",
@@ -71,12 +70,11 @@ fn log_sharing(guests: &Guests, me: &MdevEntry, conflict: Option<Conflict>) {
 
 /// A model operation on the mdev of `dev` as every attribute store runs
 /// it: both driver locks, the mdev's model cloned, changed by `op` and
-/// written back on success, the plan executed. On `EADDRINUSE`, `conflict`
-/// names what to log.
+/// written back on success, the plan executed. An `EADDRINUSE` names the
+/// mdev to log.
 fn update(
     dev: &Device,
     op: impl FnOnce(&mut Mdev, &HostState, &mut dyn Iterator<Item = &Apcb>) -> ModelResult<Plan>,
-    conflict: impl FnOnce(&Mdev, &mut dyn Iterator<Item = &Apcb>) -> Option<Conflict>,
 ) -> Result {
     let guests = state::lock_guests();
     let me = find(&guests, dev).ok_or(ENODEV)?;
@@ -97,8 +95,7 @@ fn update(
             Ok(())
         }
         Err(e) => {
-            if e == ModelError::AddrInUse {
-                let c = conflict(&model, &mut state::others(&guests, me, &mdevs));
+            if let ModelError::AddrInUse(c) = &e {
                 log_sharing(&guests, me, c);
             }
             Err(e.into())
@@ -121,11 +118,9 @@ impl<const A: usize> Store for AssignStore<A> {
 #[inline(never)]
 fn store_assignment(dev: &Device, buf: &[u8], attr: AssignAttr) -> Result {
     let _ap = attr.needs_ap_attr_mutex().then(ap::lock_attr_mutex);
-    update(
-        dev,
-        |m, host, others| m.store(attr, buf, host, &ApBusOwner, others),
-        |m, others| m.store_conflict(attr, buf, others),
-    )
+    update(dev, |m, host, others| {
+        m.store(attr, buf, host, &ApBusOwner, others)
+    })
 }
 
 static ASSIGN_ADAPTER: DeviceAttribute =
@@ -168,11 +163,9 @@ impl<const V: u8> Show for View<V> {
 impl Store for View<VIEW_AP_CONFIG> {
     fn store(dev: &Device, buf: &[u8]) -> Result {
         let _ap = ap::lock_attr_mutex();
-        update(
-            dev,
-            |m, host, others| m.write_ap_config(buf, host, &ApBusOwner, others),
-            |_, others| Mdev::ap_config_conflict(buf, others),
-        )
+        update(dev, |m, host, others| {
+            m.write_ap_config(buf, host, &ApBusOwner, others)
+        })
     }
 }
 
