@@ -157,7 +157,7 @@ proptest! {
                 prop_assert_eq!(w.mdevs[m].shadow(), before.shadow());
             }
             Err(e) => {
-                prop_assert!(matches!(e, Error::NoDev | Error::AddrNotAvail | Error::AddrInUse));
+                prop_assert!(matches!(e, Error::NoDev | Error::AddrNotAvail | Error::AddrInUse(_)));
                 prop_assert_eq!(&w.mdevs[m], &before);
             }
         }

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A small simulation of a host running vfio_ap, built only from the
-//! model's public API the way the driver will use it: the AP bus binds
+//! model's public API the way the driver uses it: the AP bus binds
 //! queues, the admin writes sysfs attributes, the configuration changes,
-//! and every plan is executed and checked.
+//! and every plan is executed and checked. The AP bus's events run the
+//! driver's own sequence (`model::events`), with effects that record and
+//! check what the driver would do.
 
 #![allow(dead_code)]
 
 use vfio_ap_model::apqn::Apqn;
 use vfio_ap_model::error::Result;
+use vfio_ap_model::events::{self, Effects, Mdevs};
 use vfio_ap_model::filter::guest_apcb;
 use vfio_ap_model::host::{ApConfig, DefaultMasks, DefaultOwner, HostState, QueueSet};
-use vfio_ap_model::hotplug::{owner_of, remove_queue, ConfigDelta, RemovedQueue};
+use vfio_ap_model::hotplug::{owner_of, RemovedQueue, AP_DEVICE_TYPE_CEX4};
 use vfio_ap_model::mask::Mask;
 use vfio_ap_model::matrix::Apcb;
 use vfio_ap_model::mdev::{AssignAttr, Mdev};
@@ -96,8 +99,18 @@ impl World {
     /// Executes a plan for mdev `i` and checks it against the rules every
     /// plan must keep. `cfg` is the host configuration the plan is about.
     pub(crate) fn execute(&mut self, i: Option<usize>, plan: &Plan, cfg: &ApConfig) {
-        assert_eq!(plan.update_guest, plan.old_shadow != plan.new_shadow);
-        if let Some(i) = i {
+        check_plan(&self.host, plan, cfg);
+        for q in plan.reset_queues(self.host.bound()) {
+            self.resets.push(ResetEvent { mdev: i, queue: q });
+        }
+        self.after_plans(i, core::slice::from_ref(plan));
+    }
+
+    /// Checks the plans executed for mdev `i` against its model now, and
+    /// counts the guest's updates.
+    fn after_plans(&mut self, i: Option<usize>, plans: &[Plan]) {
+        let Some(i) = i else { return };
+        for plan in plans {
             assert_eq!(
                 plan.new_shadow,
                 *self.mdevs[i].shadow(),
@@ -107,26 +120,29 @@ impl World {
                 self.guest_updates[i] += 1;
             }
         }
-        // No queue that stays in the guest is reset.
-        for q in plan.resets.iter() {
-            assert!(
-                !plan.new_shadow.contains(q),
-                "{q} reset while staying in the guest"
-            );
-        }
-        // Every usable queue that leaves the guest is reset, unless it left
-        // the configuration (the hardware resets those).
-        for q in plan.old_shadow.queues() {
-            if !plan.new_shadow.contains(q) && self.host.is_bound(q) && cfg.contains(q) {
-                assert!(
-                    plan.resets.contains(q),
-                    "{q} left the guest without a reset"
-                );
-            }
-        }
-        for q in plan.reset_queues(self.host.bound()) {
-            self.resets.push(ResetEvent { mdev: i, queue: q });
-        }
+    }
+
+    /// Runs an AP bus event on mdev `owner` (or on none) with recording
+    /// effects; `cfg` is the configuration its plans are checked against.
+    /// Returns the event's result and the plans it executed.
+    fn event<R>(
+        &mut self,
+        owner: Option<usize>,
+        cfg: ApConfig,
+        event: impl FnOnce(&mut dyn Effects, Option<&mut Mdev>) -> R,
+    ) -> (R, Vec<Plan>) {
+        let mut fx = Recorder {
+            host: &mut self.host,
+            cfg,
+            mdev: owner,
+            plans: Vec::new(),
+            resets: Vec::new(),
+        };
+        let r = event(&mut fx, owner.map(|i| &mut self.mdevs[i]));
+        let Recorder { plans, resets, .. } = fx;
+        self.resets.extend(resets);
+        self.after_plans(owner, &plans);
+        (r, plans)
     }
 
     pub(crate) fn store(&mut self, i: usize, attr: AssignAttr, input: &[u8]) -> Result<Plan> {
@@ -160,37 +176,25 @@ impl World {
     /// The AP bus probes `q` for vfio_ap.
     pub(crate) fn probe(&mut self, q: Apqn) {
         assert!(!self.host.is_bound(q));
-        self.host.bind(q);
-        if let Some(i) = owner_of(&self.mdevs, q) {
-            let plan = self.mdevs[i].on_queue_probed(&self.host);
-            let cfg = self.host.config;
-            self.execute(Some(i), &plan, &cfg);
-        }
+        let owner = owner_of(&self.mdevs, q);
+        let cfg = self.host.config;
+        self.event(owner, cfg, |fx, m| events::queue_probed(fx, m, q));
     }
 
     /// The AP bus removes `q` from vfio_ap.
     pub(crate) fn remove(&mut self, q: Apqn) -> RemovedQueue {
         assert!(self.host.is_bound(q));
         let owner = owner_of(&self.mdevs, q);
-        let r = remove_queue(owner.map(|i| &mut self.mdevs[i]), q, &self.host);
-        if let Some(plan) = &r.plan {
-            let cfg = self.host.config;
-            self.execute(owner, plan, &cfg);
-        }
-        if r.action == RemovedQueue::InGuest {
+        let cfg = self.host.config;
+        let (action, plans) = self.event(owner, cfg, |fx, m| events::queue_removed(fx, m, q));
+        if action == RemovedQueue::InGuest {
             assert!(
-                r.plan.unwrap().resets.contains(q),
+                plans.iter().any(|p| p.resets.contains(q)),
                 "the removed queue is reset with its adapter"
             );
         }
-        if r.action == RemovedQueue::ResetQueue {
-            self.resets.push(ResetEvent {
-                mdev: owner,
-                queue: q,
-            });
-        }
-        self.host.unbind(q);
-        r.action
+        assert!(!self.host.is_bound(q));
+        action
     }
 
     /// `ap_bus_revise_bindings`: bind and unbind queues to match the rules.
@@ -240,35 +244,10 @@ impl World {
         if old == new {
             return;
         }
-        let mut delta = ConfigDelta::between(&old, &new);
-        // on_config_changed, removal part.
-        if delta.has_removals() {
-            for i in 0..self.mdevs.len() {
-                let plan = self.mdevs[i].on_config_removed(&delta);
-                self.execute(Some(i), &plan, &new);
-            }
-        }
-        // Addition part: the type check, then note per mdev.
-        if delta.has_additions() && !self.mdevs.is_empty() {
-            let mut unsupported = Mask::EMPTY;
-            for q in delta.type_check_queues() {
-                if self.old_adapters.test(q.apid) {
-                    unsupported.set(q.apid);
-                }
-            }
-            delta.drop_added_adapters(&unsupported);
-            for m in &mut self.mdevs {
-                m.on_config_added(&delta);
-            }
-        }
-        self.host.set_config(new);
+        events::config_changed(&mut Bus { w: self, cfg: new }, &old, &new);
         // The bus removes and adds queue devices.
         self.revise_bindings();
-        // on_scan_complete.
-        for i in 0..self.mdevs.len() {
-            let plan = self.mdevs[i].on_scan_complete(&self.host);
-            self.execute(Some(i), &plan, &new);
-        }
+        events::scan_complete(&mut Bus { w: self, cfg: new });
     }
 
     /// The invariants that must hold between any two operations.
@@ -327,5 +306,107 @@ impl World {
     /// Whether mdev `i`'s guest APCB is what filtering from scratch gives.
     pub(crate) fn is_steady(&self, i: usize) -> bool {
         *self.mdevs[i].shadow() == guest_apcb(self.mdevs[i].assigned(), &self.host)
+    }
+}
+
+/// The rules every executed plan keeps; `cfg` is the host configuration
+/// the plan is about.
+fn check_plan(host: &HostState, plan: &Plan, cfg: &ApConfig) {
+    assert_eq!(plan.update_guest, plan.old_shadow != plan.new_shadow);
+    // No queue that stays in the guest is reset.
+    for q in plan.resets.iter() {
+        assert!(
+            !plan.new_shadow.contains(q),
+            "{q} reset while staying in the guest"
+        );
+    }
+    // Every usable queue that leaves the guest is reset, unless it left
+    // the configuration (the hardware resets those).
+    for q in plan.old_shadow.queues() {
+        if !plan.new_shadow.contains(q) && host.is_bound(q) && cfg.contains(q) {
+            assert!(
+                plan.resets.contains(q),
+                "{q} left the guest without a reset"
+            );
+        }
+    }
+}
+
+/// The effects of one AP bus event on mdev `mdev` (or on none): the
+/// plans checked and the resets recorded when the driver would carry
+/// them out.
+struct Recorder<'a> {
+    host: &'a mut HostState,
+    cfg: ApConfig,
+    mdev: Option<usize>,
+    plans: Vec<Plan>,
+    resets: Vec<ResetEvent>,
+}
+
+impl Effects for Recorder<'_> {
+    fn host(&mut self) -> &mut HostState {
+        self.host
+    }
+
+    fn execute(&mut self, plan: &Plan) {
+        check_plan(self.host, plan, &self.cfg);
+        for q in plan.reset_queues(self.host.bound()) {
+            self.resets.push(ResetEvent {
+                mdev: self.mdev,
+                queue: q,
+            });
+        }
+        self.plans.push(*plan);
+    }
+
+    fn reset_queue(&mut self, q: Apqn) {
+        self.resets.push(ResetEvent {
+            mdev: self.mdev,
+            queue: q,
+        });
+    }
+
+    fn release_irqs(&mut self, _q: Apqn) {}
+}
+
+/// The world's mdevs for the configuration events; `cfg` is the
+/// configuration their plans are checked against (the new one).
+struct Bus<'w> {
+    w: &'w mut World,
+    cfg: ApConfig,
+}
+
+impl Mdevs for Bus<'_> {
+    fn is_empty(&self) -> bool {
+        self.w.mdevs.is_empty()
+    }
+
+    fn for_each(&mut self, f: &mut dyn FnMut(&mut Mdev, &mut dyn Effects)) {
+        for i in 0..self.w.mdevs.len() {
+            self.w.event(Some(i), self.cfg, |fx, m| {
+                if let Some(m) = m {
+                    f(m, fx);
+                }
+            });
+        }
+    }
+
+    fn note_each(&mut self, f: &mut dyn FnMut(&mut Mdev)) {
+        for m in &mut self.w.mdevs {
+            f(m);
+        }
+    }
+
+    fn adapter_type(&mut self, q: Apqn) -> (u8, u8) {
+        // Response code 00 with the type: below CEX4 for the old ones.
+        if self.w.old_adapters.test(q.apid) {
+            (0x00, AP_DEVICE_TYPE_CEX4 - 1)
+        } else {
+            (0x00, AP_DEVICE_TYPE_CEX4)
+        }
+    }
+
+    fn set_config(&mut self, config: ApConfig) {
+        self.w.host.set_config(config);
     }
 }

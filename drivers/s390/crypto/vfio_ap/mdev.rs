@@ -31,6 +31,7 @@ use crate::model::{
     plan::Plan,
     validate::Conflict,
 };
+use crate::reset::reset_queues;
 use crate::state::{self, ApBusOwner, Guests, MdevEntry};
 use crate::vfio_dev::VfioApDevice;
 
@@ -43,11 +44,6 @@ const DEVICE_API: &CStr = c"vfio-ap";
 /// At most one mdev per APQN (`MAX_ZDEV_ENTRIES_EXT`, 256 x 256).
 const MAX_INSTANCES: u32 = 256 * 256;
 
-/// A model error as a kernel error.
-pub(crate) fn errno(e: ModelError) -> Error {
-    Error::from_errno(-e.errno())
-}
-
 /// The state entry of the mdev whose device is `dev`.
 pub(crate) fn find<'a>(guests: &'a Guests, dev: &Device) -> Option<&'a Arc<MdevEntry>> {
     guests
@@ -57,12 +53,11 @@ pub(crate) fn find<'a>(guests: &'a Guests, dev: &Device) -> Option<&'a Arc<MdevE
 
 /// Logs upstream's complaint for every APQN an assignment would take from
 /// another mdev (`conflict` indexes [`state::other_entries`]).
-fn log_sharing(guests: &Guests, me: &MdevEntry, conflict: Option<Conflict>) {
-    let Some(c) = conflict else { return };
-    let Some(other) = state::other_entries(guests, me).nth(c.index) else {
+fn log_sharing(guests: &Guests, me: &MdevEntry, conflict: &Conflict) {
+    let Some(other) = state::other_entries(guests, me).nth(conflict.index) else {
         return;
     };
-    for q in c.queues() {
+    for q in conflict.queues() {
         dev_warn!(
             me.dev,
             "Userspace may not assign queue {:02x}.{:04x} to mdev: already assigned to {}\n",
@@ -75,12 +70,11 @@ fn log_sharing(guests: &Guests, me: &MdevEntry, conflict: Option<Conflict>) {
 
 /// A model operation on the mdev of `dev` as every attribute store runs
 /// it: both driver locks, the mdev's model cloned, changed by `op` and
-/// written back on success, the plan executed. On `EADDRINUSE`, `conflict`
-/// names what to log.
+/// written back on success, the plan executed. An `EADDRINUSE` names the
+/// mdev to log.
 fn update(
     dev: &Device,
     op: impl FnOnce(&mut Mdev, &HostState, &mut dyn Iterator<Item = &Apcb>) -> ModelResult<Plan>,
-    conflict: impl FnOnce(&Mdev, &mut dyn Iterator<Item = &Apcb>) -> Option<Conflict>,
 ) -> Result {
     let guests = state::lock_guests();
     let me = find(&guests, dev).ok_or(ENODEV)?;
@@ -101,11 +95,10 @@ fn update(
             Ok(())
         }
         Err(e) => {
-            if e == ModelError::AddrInUse {
-                let c = conflict(&model, &mut state::others(&guests, me, &mdevs));
+            if let ModelError::AddrInUse(c) = &e {
                 log_sharing(&guests, me, c);
             }
-            Err(errno(e))
+            Err(e.into())
         }
     }
 }
@@ -125,11 +118,9 @@ impl<const A: usize> Store for AssignStore<A> {
 #[inline(never)]
 fn store_assignment(dev: &Device, buf: &[u8], attr: AssignAttr) -> Result {
     let _ap = attr.needs_ap_attr_mutex().then(ap::lock_attr_mutex);
-    update(
-        dev,
-        |m, host, others| m.store(attr, buf, host, &ApBusOwner, others),
-        |m, others| m.store_conflict(attr, buf, others),
-    )
+    update(dev, |m, host, others| {
+        m.store(attr, buf, host, &ApBusOwner, others)
+    })
 }
 
 static ASSIGN_ADAPTER: DeviceAttribute =
@@ -172,11 +163,9 @@ impl<const V: u8> Show for View<V> {
 impl Store for View<VIEW_AP_CONFIG> {
     fn store(dev: &Device, buf: &[u8]) -> Result {
         let _ap = ap::lock_attr_mutex();
-        update(
-            dev,
-            |m, host, others| m.write_ap_config(buf, host, &ApBusOwner, others),
-            |_, others| Mdev::ap_config_conflict(buf, others),
-        )
+        update(dev, |m, host, others| {
+            m.write_ap_config(buf, host, &ApBusOwner, others)
+        })
     }
 }
 
@@ -243,7 +232,7 @@ impl MdevDriver for VfioApMdevDriver {
         let mut mdevs = state::lock_mdevs();
         let linked = entry.data.as_ref(&mdevs).model.linked_queues();
         // Upstream ignores a failed reset here too.
-        let _ = state::reset_queues(&mut mdevs, &linked);
+        let _ = reset_queues(mdevs.host_mut(), &linked);
         drop(mdevs);
         // The entry's eventfds go with it (upstream leaks them).
         guests.remove(&entry);

@@ -18,6 +18,7 @@
 pub mod apqn;
 pub mod crycb;
 pub mod error;
+pub mod events;
 pub mod filter;
 pub mod format;
 pub mod host;

@@ -18,15 +18,19 @@ use crate::abstractions::{
     kvm::KvmGuard,
     sysfs::{attribute_groups, DeviceAttribute, Show, ShowBuffer},
 };
+use crate::guest;
 use crate::model::{
     apqn::Apqn,
-    hotplug::{adapter_type_supported, remove_queue, ConfigDelta, RemovedQueue},
+    events::{self, Effects, Mdevs},
+    host::{ApConfig, HostState},
     mask::Mask,
-    reset::ResetSet,
+    mdev::Mdev,
+    plan::Plan,
     response::QueueStatus,
     status::{queue_state, QueueState},
     validate,
 };
+use crate::reset;
 use crate::state::{self, ap_config, MdevEntry, GUESTS_LOCK};
 
 /// The queue's `status` attribute: `unassigned`, `assigned` or `in use`.
@@ -57,7 +61,8 @@ attribute_groups! {
     static QUEUE_GROUPS = [STATUS_ATTR];
 }
 
-/// The AP bus driver callbacks.
+/// The AP bus driver callbacks: the model's sequence of each event
+/// (`model::events`), with the driver's effects.
 struct QueueDriver;
 
 impl ap::Driver for QueueDriver {
@@ -67,15 +72,9 @@ impl ap::Driver for QueueDriver {
         let owner = find_owner(&guests, q);
         let kvm = lock_guest(&guests, owner);
         let mut mdevs = state::lock_mdevs();
-        mdevs.host_mut().bind(q);
-        if let Some(entry) = owner {
-            // The model op needs the host while the mdev's data is
-            // borrowed from the same guard: work on a copy.
-            let mut model = entry.data.as_ref(&mdevs).model.clone();
-            let plan = model.on_queue_probed(mdevs.host());
-            entry.data.as_mut(&mut mdevs).model = model;
-            state::execute_plan_for_guest(entry, &plan, kvm.as_ref(), &mut mdevs);
-        }
+        with_owner(owner, kvm.as_ref(), &mut mdevs, |fx, m| {
+            events::queue_probed(fx, m, q)
+        });
         Ok(())
     }
 
@@ -85,32 +84,9 @@ impl ap::Driver for QueueDriver {
         let owner = find_owner(&guests, q);
         let kvm = lock_guest(&guests, owner);
         let mut mdevs = state::lock_mdevs();
-        let removal = match owner {
-            Some(entry) => {
-                let mut model = entry.data.as_ref(&mdevs).model.clone();
-                let r = remove_queue(Some(&mut model), q, mdevs.host());
-                entry.data.as_mut(&mut mdevs).model = model;
-                r
-            }
-            None => remove_queue(None, q, mdevs.host()),
-        };
-        if let (Some(entry), Some(plan)) = (owner, removal.plan.as_ref()) {
-            state::execute_plan_for_guest(entry, plan, kvm.as_ref(), &mut mdevs);
-        }
-        match removal.action {
-            // The plan's resets include the queue itself, and executing it
-            // released what the queue held for guest interruptions.
-            RemovedQueue::InGuest => {}
-            RemovedQueue::ResetQueue => {
-                state::reset_queue(&mut mdevs, q);
-                // The reset turned the queue's interruptions off.
-                release_irqs(owner, kvm.as_ref(), q, &mut mdevs);
-            }
-            // Not in the host's configuration, so not reset: its
-            // interruptions are off with it.
-            RemovedQueue::FreeIrqOnly => release_irqs(owner, kvm.as_ref(), q, &mut mdevs),
-        }
-        mdevs.host_mut().unbind(q);
+        with_owner(owner, kvm.as_ref(), &mut mdevs, |fx, m| {
+            events::queue_removed(fx, m, q);
+        });
     }
 
     fn in_use(apm: &[u64; 4], aqm: &[u64; 4]) -> Result {
@@ -136,39 +112,108 @@ impl ap::Driver for QueueDriver {
 
     fn on_config_changed(new: &ap::Config, old: &ap::Config) {
         let guests = state::lock_guests();
-        let mut delta = ConfigDelta::between(&ap_config(old), &ap_config(new));
-        if delta.has_removals() {
-            for entry in guests.iter() {
-                let kvm = lock_guest(&guests, Some(entry));
-                let mut mdevs = state::lock_mdevs();
-                let plan = entry
-                    .data
-                    .as_mut(&mut mdevs)
-                    .model
-                    .on_config_removed(&delta);
-                state::execute_plan_for_guest(entry, &plan, kvm.as_ref(), &mut mdevs);
-            }
-        }
-        if delta.has_additions() && !guests.is_empty() {
-            delta.drop_added_adapters(&unsupported_adapters(&delta));
-            for entry in guests.iter() {
-                let mut mdevs = state::lock_mdevs();
-                entry.data.as_mut(&mut mdevs).model.on_config_added(&delta);
-            }
-        }
-        state::lock_mdevs().host_mut().set_config(ap_config(new));
+        events::config_changed(&mut Bus(&guests), &ap_config(old), &ap_config(new));
     }
 
     fn on_scan_complete(_new: &ap::Config, _old: &ap::Config) {
         let guests = state::lock_guests();
-        for entry in guests.iter() {
-            let kvm = lock_guest(&guests, Some(entry));
-            let mut mdevs = state::lock_mdevs();
-            let mut model = entry.data.as_ref(&mdevs).model.clone();
-            let plan = model.on_scan_complete(mdevs.host());
-            entry.data.as_mut(&mut mdevs).model = model;
-            state::execute_plan_for_guest(entry, &plan, kvm.as_ref(), &mut mdevs);
+        events::scan_complete(&mut Bus(&guests));
+    }
+}
+
+/// The effects of an event on the mdev `entry` (or on none), with both
+/// driver locks and, when a guest is attached, its `kvm->lock` held.
+struct EntryEffects<'a, 'g> {
+    entry: Option<&'a MdevEntry>,
+    kvm: Option<&'a KvmGuard<'g>>,
+    mdevs: &'a mut GlobalGuard<state::MDEVS_LOCK>,
+}
+
+impl Effects for EntryEffects<'_, '_> {
+    fn host(&mut self) -> &mut HostState {
+        self.mdevs.host_mut()
+    }
+
+    fn execute(&mut self, plan: &Plan) {
+        if let Some(entry) = self.entry {
+            state::execute_plan_for_guest(entry, plan, self.kvm, self.mdevs);
         }
+    }
+
+    fn reset_queue(&mut self, q: Apqn) {
+        reset::reset_queue(self.mdevs.host_mut(), q);
+    }
+
+    fn release_irqs(&mut self, q: Apqn) {
+        if let (Some(entry), Some(g)) = (self.entry, self.kvm) {
+            let vfio = &mut entry.data.as_mut(self.mdevs).vfio;
+            guest::release_reset_irqs(g, vfio, &reset::one(q));
+        }
+    }
+}
+
+/// Runs `event` on a copy of `owner`'s model (if there is an owner), with
+/// the effects on it, and keeps the changed model.
+fn with_owner(
+    owner: Option<&Arc<MdevEntry>>,
+    kvm: Option<&KvmGuard<'_>>,
+    mdevs: &mut GlobalGuard<state::MDEVS_LOCK>,
+    event: impl FnOnce(&mut dyn Effects, Option<&mut Mdev>),
+) {
+    // The model needs the host while the mdev's data is borrowed from the
+    // same guard: work on a copy.
+    let mut model = owner.map(|e| e.data.as_ref(mdevs).model.clone());
+    let mut fx = EntryEffects {
+        entry: owner.map(|e| &**e),
+        kvm,
+        mdevs,
+    };
+    event(&mut fx, model.as_mut());
+    if let (Some(entry), Some(model)) = (owner, model) {
+        entry.data.as_mut(mdevs).model = model;
+    }
+}
+
+/// Every mdev, for the configuration events: each visited with its
+/// guest's `kvm->lock` (when it has effects) and the mdevs lock, under
+/// the guests lock the caller holds.
+struct Bus<'a>(&'a GlobalGuard<GUESTS_LOCK>);
+
+impl Mdevs for Bus<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn for_each(&mut self, f: &mut dyn FnMut(&mut Mdev, &mut dyn Effects)) {
+        for entry in self.0.iter() {
+            let kvm = lock_guest(self.0, Some(entry));
+            let mut mdevs = state::lock_mdevs();
+            with_owner(Some(entry), kvm.as_ref(), &mut mdevs, |fx, m| {
+                if let Some(m) = m {
+                    f(m, fx);
+                }
+            });
+        }
+    }
+
+    fn note_each(&mut self, f: &mut dyn FnMut(&mut Mdev)) {
+        for entry in self.0.iter() {
+            let mut mdevs = state::lock_mdevs();
+            f(&mut entry.data.as_mut(&mut mdevs).model);
+        }
+    }
+
+    fn adapter_type(&mut self, q: Apqn) -> (u8, u8) {
+        let (status, info) = ap::test_queue(q.qid(), true);
+        // The adapter type is bits 32-39 (from the left) of GR2.
+        (
+            QueueStatus(status).response_code(),
+            ((info >> 24) & 0xff) as u8,
+        )
+    }
+
+    fn set_config(&mut self, config: ApConfig) {
+        state::lock_mdevs().host_mut().set_config(config);
     }
 }
 
@@ -189,41 +234,6 @@ fn lock_guest<'a>(
     entry: Option<&'a Arc<MdevEntry>>,
 ) -> Option<KvmGuard<'a>> {
     entry?.guest.as_ref(guests).kvm.as_ref().map(|k| k.lock())
-}
-
-/// Releases what queue `q` held for the guest interruptions of its owner
-/// `entry`, if a guest (`kvm`, locked) is attached to it
-/// (for a queue leaving vfio_ap).
-fn release_irqs(
-    entry: Option<&Arc<MdevEntry>>,
-    kvm: Option<&KvmGuard<'_>>,
-    q: Apqn,
-    mdevs: &mut GlobalGuard<state::MDEVS_LOCK>,
-) {
-    if let (Some(entry), Some(g)) = (entry, kvm) {
-        let one = ResetSet::product(&Mask::EMPTY.with(q.apid), &Mask::EMPTY.with(q.apqi));
-        let vfio = &mut entry.data.as_mut(mdevs).vfio;
-        crate::vfio_dev::release_reset_irqs(g, vfio, &one);
-    }
-}
-
-/// The added adapters older than CEX4 or of unknown type, found with TAPQ
-/// (T bit) on their added queues.
-fn unsupported_adapters(delta: &ConfigDelta) -> Mask {
-    let mut unsupported = Mask::EMPTY;
-    for q in delta.type_check_queues() {
-        if unsupported.test(q.apid) {
-            continue;
-        }
-        let (status, info) = ap::test_queue(q.qid(), true);
-        let rc = QueueStatus(status).response_code();
-        // The adapter type is bits 32-39 (from the left) of GR2.
-        let adapter_type = ((info >> 24) & 0xff) as u8;
-        if !adapter_type_supported(rc, adapter_type) {
-            unsupported.set(q.apid);
-        }
-    }
-    unsupported
 }
 
 /// The registered AP queue driver; unregistered on drop.

@@ -17,19 +17,19 @@
 
 use kernel::{
     device::Device,
-    ffi::c_long,
     prelude::*,
     sync::{aref::ARef, Arc, GlobalGuard, GlobalLockedBy},
-    time::{delay::fsleep, Delta},
 };
 
-use crate::abstractions::kvm::KvmGuard;
 use crate::abstractions::{
     ap,
-    debug::{self, Area},
+    debug::Area,
     heap,
+    kvm::{Attachment, KvmGuard},
     sync::global_mutex,
 };
+use crate::dbf;
+use crate::guest::{self, VfioState};
 use crate::model::{
     apqn::Apqn,
     crycb,
@@ -38,9 +38,8 @@ use crate::model::{
     matrix::Apcb,
     mdev::Mdev,
     plan::Plan,
-    reset::{after_reset_tapq, after_zapq, batch_result, AfterResetTapq, AfterZapq, ResetSet},
-    response::QueueStatus,
 };
+use crate::reset::reset_queues;
 
 /// What [`GUESTS_LOCK`] protects: the mdevs (see [`Guests::iter`] for
 /// their order).
@@ -90,21 +89,6 @@ global_mutex! {
     init = init_mdevs_lock;
 }
 
-global_mutex! {
-    /// The `vfio_ap` s390dbf area, from module init to exit. A leaf lock:
-    /// nothing is taken under it.
-    static DBF: Option<Area> = None;
-    init = init_dbf_lock;
-}
-
-/// Records a warning in the `vfio_ap` s390dbf area, at the level of
-/// upstream's entries; `fmt` has one integer conversion per argument.
-pub(crate) fn dbf_warn(fmt: &'static CStr, args: &[c_long]) {
-    if let Some(dbf) = &*DBF.lock() {
-        dbf.event(debug::LEVEL_WARN, fmt, args);
-    }
-}
-
 /// The initialised global state; dropping it forgets every mdev.
 ///
 /// The module keeps it until every registration that could reach the state
@@ -115,20 +99,19 @@ pub(crate) struct State {
 
 impl State {
     /// Initialises the locks and the host configuration (QCI), and keeps
-    /// the debug area `dbf` until the state is dropped. Called once at
+    /// the debug area `area` until the state is dropped. Called once at
     /// module init, before anything that could use the state is
     /// registered.
-    pub(crate) fn init(dbf: Area) -> Result<Self> {
+    pub(crate) fn init(area: Area) -> Result<Self> {
         init_guests_lock();
         init_mdevs_lock();
-        init_dbf_lock();
         let config = ap_config(&ap::qci()?);
         // Zeroed in place: the all-zero host state is the empty one (no
         // configuration, no reservations, nothing bound).
         let mut host = heap::zeroed::<HostState>()?;
         host.set_config(config);
         lock_mdevs().host = Some(host);
-        *DBF.lock() = Some(dbf);
+        dbf::install(area);
         Ok(Self { _private: () })
     }
 }
@@ -141,8 +124,7 @@ impl Drop for State {
         let mdevs = core::mem::replace(&mut lock_guests().mdevs, KVec::new());
         drop(mdevs);
         drop(lock_mdevs().host.take());
-        let dbf = DBF.lock().take();
-        drop(dbf);
+        dbf::release();
     }
 }
 
@@ -179,7 +161,7 @@ pub(crate) struct MdevData {
     /// vfio `request` callback) and has not closed it yet.
     pub(crate) removal_requested: bool,
     /// The VFIO interrupts (eventfds) of the mdev.
-    pub(crate) vfio: crate::vfio_dev::VfioState,
+    pub(crate) vfio: VfioState,
 }
 
 /// One mdev as the driver's global state knows it.
@@ -198,7 +180,7 @@ pub(crate) struct MdevGuest {
     /// The guest using the mdev, with its PQAP hook, set and cleared with
     /// all locks held; `MdevData::kvm_attached`
     /// mirrors it.
-    pub(crate) kvm: Option<crate::abstractions::kvm::Attachment>,
+    pub(crate) kvm: Option<Attachment>,
 }
 
 impl MdevEntry {
@@ -211,7 +193,7 @@ impl MdevEntry {
                     model,
                     kvm_attached: false,
                     removal_requested: false,
-                    vfio: crate::vfio_dev::VfioState::new(),
+                    vfio: VfioState::new(),
                 }),
                 guest: GlobalLockedBy::new(MdevGuest { kvm: None }),
             },
@@ -321,173 +303,12 @@ pub(crate) fn execute_plan_for_guest(
 ) {
     if let Some(g) = kvm {
         let act = crycb::on_plan(plan, true, entry.data.as_ref(mdevs).removal_requested);
-        crate::vfio_dev::apply(act, g, &entry.data.as_ref(mdevs).vfio);
+        guest::apply(act, g, &entry.data.as_ref(mdevs).vfio);
     }
     // A failed reset is not the caller's error, as upstream.
-    let _ = reset_queues(mdevs, &plan.resets);
+    let _ = reset_queues(mdevs.host_mut(), &plan.resets);
     if let Some(g) = kvm {
         let vfio = &mut entry.data.as_mut(mdevs).vfio;
-        crate::vfio_dev::release_reset_irqs(g, vfio, &plan.resets);
+        guest::release_reset_irqs(g, vfio, &plan.resets);
     }
-}
-
-/// How often a reset is polled before it is given up (upstream polls
-/// forever; 5 s is far beyond any real reset).
-const RESET_POLLS: u32 = 250;
-
-/// The interval of the polls (20 ms, as upstream's).
-const RESET_INTERVAL_MS: i64 = 20;
-
-/// A queue whose reset is being verified, with the response code of its
-/// last ZAPQ.
-#[derive(Clone, Copy)]
-struct Resetting {
-    q: Apqn,
-    last: u8,
-}
-
-/// Resets the bound queues of `set` as upstream does: ZAPQ on each, then
-/// TAPQ every 20 ms until each reset completed, re-issuing ZAPQ when the
-/// model says so, with each queue's ZAPQ response recorded in the host
-/// state. `EIO` unless every queue's last ZAPQ answered normally.
-pub(crate) fn reset_queues(mdevs: &mut GlobalGuard<MDEVS_LOCK>, set: &ResetSet) -> Result {
-    let mut last_rcs_ok = true;
-    // The resets run in parallel, as upstream's reset work items do.
-    let mut pending = KVec::new();
-    for q in set.iter() {
-        if !mdevs.host().is_bound(q) {
-            continue;
-        }
-        let mut r = Resetting {
-            q,
-            last: zapq(mdevs, q),
-        };
-        if !needs_verification(r) {
-            last_rcs_ok &= batch_result([r.last]).is_ok();
-            continue;
-        }
-        if pending.push(r, GFP_KERNEL).is_err() {
-            // No memory to wait in parallel: wait for this one alone.
-            if !poll_reset_until_done(mdevs, &mut r) {
-                report_reset_given_up(r.q);
-            }
-            last_rcs_ok &= batch_result([r.last]).is_ok();
-        }
-    }
-    for round in 1..=RESET_POLLS {
-        if pending.is_empty() {
-            break;
-        }
-        fsleep(Delta::from_millis(RESET_INTERVAL_MS));
-        pending.retain(|r| {
-            if !poll_reset(mdevs, r, round) {
-                return true;
-            }
-            last_rcs_ok &= batch_result([r.last]).is_ok();
-            false
-        });
-    }
-    // Whatever still has not completed counts with its last ZAPQ.
-    for r in pending.iter() {
-        report_reset_given_up(r.q);
-    }
-    last_rcs_ok &= batch_result(pending.iter().map(|r| r.last)).is_ok();
-    if last_rcs_ok {
-        Ok(())
-    } else {
-        Err(EIO)
-    }
-}
-
-/// Polls one reset every 20 ms until it is over or the polls run out;
-/// returns whether it is over.
-fn poll_reset_until_done(mdevs: &mut GlobalGuard<MDEVS_LOCK>, r: &mut Resetting) -> bool {
-    for round in 1..=RESET_POLLS {
-        fsleep(Delta::from_millis(RESET_INTERVAL_MS));
-        if poll_reset(mdevs, r, round) {
-            return true;
-        }
-    }
-    false
-}
-
-/// Upstream would keep polling with the locks held; we stop and say so.
-fn report_reset_given_up(q: Apqn) {
-    pr_warn!(
-        "reset of queue {:02x}.{:04x} not complete after {} ms, giving up\n",
-        q.apid,
-        q.apqi,
-        i64::from(RESET_POLLS) * RESET_INTERVAL_MS
-    );
-}
-
-/// Issues ZAPQ to `q` and records the response code; returns it.
-fn zapq(mdevs: &mut GlobalGuard<MDEVS_LOCK>, q: Apqn) -> u8 {
-    let rc = QueueStatus(ap::zapq(q.qid(), false)).response_code();
-    mdevs.host_mut().set_reset_response(q, rc);
-    rc
-}
-
-/// Whether the ZAPQ just issued needs polling for its completion.
-fn needs_verification(r: Resetting) -> bool {
-    match after_zapq(r.last) {
-        AfterZapq::Verify => true,
-        // Nothing to wait for; the caller releases what the queue held
-        // for guest interruptions.
-        AfterZapq::FreeIrq => false,
-        AfterZapq::Unexpected => {
-            // Upstream WARNs: an answer the architecture does not allow.
-            pr_warn!(
-                "PQAP/ZAPQ for {:02x}.{:04x} failed with invalid rc={}\n",
-                r.q.apid,
-                r.q.apqi,
-                r.last
-            );
-            kernel::warn_on!(true);
-            false
-        }
-    }
-}
-
-/// One TAPQ, in poll `round`, of a reset being verified (upstream
-/// `apq_reset_check`); returns whether the verification is over.
-fn poll_reset(mdevs: &mut GlobalGuard<MDEVS_LOCK>, r: &mut Resetting, round: u32) -> bool {
-    let (status, _) = ap::test_queue(r.q.qid(), false);
-    let st = QueueStatus(status);
-    let rc = st.response_code();
-    match after_reset_tapq(rc, r.last) {
-        AfterResetTapq::Finish | AfterResetTapq::Gone => true,
-        AfterResetTapq::KeepWaiting => {
-            let elapsed = i64::from(round) * RESET_INTERVAL_MS;
-            ap::notice_reset_wait(
-                i32::try_from(elapsed).unwrap_or(i32::MAX),
-                r.q.qid(),
-                rc,
-                st.queue_empty(),
-                st.irq_enabled(),
-            );
-            false
-        }
-        AfterResetTapq::Reissue => {
-            r.last = zapq(mdevs, r.q);
-            false
-        }
-        AfterResetTapq::Failed => {
-            // Upstream WARNs, as above.
-            pr_warn!(
-                "failed to verify reset of queue {:02x}.{:04x}: TAPQ rc={}\n",
-                r.q.apid,
-                r.q.apqi,
-                rc
-            );
-            kernel::warn_on!(true);
-            true
-        }
-    }
-}
-
-/// Resets the single queue `q` (a queue leaving vfio_ap).
-pub(crate) fn reset_queue(mdevs: &mut GlobalGuard<MDEVS_LOCK>, q: Apqn) {
-    let one = ResetSet::product(&Mask::EMPTY.with(q.apid), &Mask::EMPTY.with(q.apqi));
-    let _ = reset_queues(mdevs, &one);
 }

@@ -8,6 +8,10 @@
 
 #[path = "../../../../rust/mod.rs"]
 mod abstractions;
+mod dbf;
+mod errno;
+mod guest;
+mod irq;
 mod matrix;
 mod mdev;
 // The core model is shared with the host test crate, which also uses
@@ -18,6 +22,7 @@ mod mdev;
 #[allow(dead_code, unreachable_pub, clippy::wrong_self_convention)]
 mod model;
 mod queue;
+mod reset;
 mod state;
 mod vfio_dev;
 

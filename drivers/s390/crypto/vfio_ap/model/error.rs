@@ -7,8 +7,10 @@
 
 use core::fmt;
 
+use super::validate::Conflict;
+
 /// An error the vfio_ap driver reports to user space or to the AP bus.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Error {
     /// `EPERM` (1): another mdev is already attached to the KVM guest.
     Perm,
@@ -41,36 +43,15 @@ pub enum Error {
     Users,
     /// `EOPNOTSUPP` (95): let user space handle the intercepted instruction.
     OpNotSupp,
-    /// `EADDRINUSE` (98): the APQN is assigned to another mdev.
-    AddrInUse,
+    /// `EADDRINUSE` (98): the APQN is assigned to another mdev, the one
+    /// the conflict names (for upstream's log lines).
+    AddrInUse(Conflict),
     /// `EADDRNOTAVAIL` (99): the APQN is reserved for the host's default
     /// drivers by apmask/aqmask.
     AddrNotAvail,
     /// `ERESTARTSYS` (512): interrupted while waiting for a lock.
     RestartSys,
 }
-
-/// Every variant, in errno order (used by the tests and for lookups).
-const ALL: [Error; 18] = [
-    Error::Perm,
-    Error::NoEnt,
-    Error::Io,
-    Error::BadF,
-    Error::Again,
-    Error::NoMem,
-    Error::Fault,
-    Error::Busy,
-    Error::Exist,
-    Error::NoDev,
-    Error::Inval,
-    Error::NoTty,
-    Error::Range,
-    Error::Users,
-    Error::OpNotSupp,
-    Error::AddrInUse,
-    Error::AddrNotAvail,
-    Error::RestartSys,
-];
 
 impl Error {
     /// The positive errno value.
@@ -91,15 +72,10 @@ impl Error {
             Error::Range => 34,
             Error::Users => 87,
             Error::OpNotSupp => 95,
-            Error::AddrInUse => 98,
+            Error::AddrInUse(_) => 98,
             Error::AddrNotAvail => 99,
             Error::RestartSys => 512,
         }
-    }
-
-    /// The variant for a positive errno value, if the model knows it.
-    pub fn from_errno(errno: i32) -> Option<Error> {
-        ALL.iter().copied().find(|e| e.errno() == errno)
     }
 
     /// The symbolic name, e.g. `"EADDRINUSE"`.
@@ -120,7 +96,7 @@ impl Error {
             Error::Range => "ERANGE",
             Error::Users => "EUSERS",
             Error::OpNotSupp => "EOPNOTSUPP",
-            Error::AddrInUse => "EADDRINUSE",
+            Error::AddrInUse(_) => "EADDRINUSE",
             Error::AddrNotAvail => "EADDRNOTAVAIL",
             Error::RestartSys => "ERESTARTSYS",
         }
@@ -139,10 +115,16 @@ pub type Result<T = (), E = Error> = core::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::mask::Mask;
 
     #[test]
     fn errno_values_match_linux() {
         // asm-generic/errno-base.h and errno.h, as s390 uses them.
+        let in_use = Conflict {
+            index: 0,
+            apm: Mask::EMPTY,
+            aqm: Mask::EMPTY,
+        };
         let expected = [
             (Error::Perm, 1),
             (Error::NoEnt, 2),
@@ -159,23 +141,24 @@ mod tests {
             (Error::Range, 34),
             (Error::Users, 87),
             (Error::OpNotSupp, 95),
-            (Error::AddrInUse, 98),
+            (Error::AddrInUse(in_use), 98),
             (Error::AddrNotAvail, 99),
             (Error::RestartSys, 512),
         ];
-        assert_eq!(expected.len(), ALL.len());
         for (e, n) in expected {
             assert_eq!(e.errno(), n, "{:?}", e);
-            assert_eq!(Error::from_errno(n), Some(e));
         }
-        assert_eq!(Error::from_errno(0), None);
-        assert_eq!(Error::from_errno(-22), None);
     }
 
     #[test]
     fn display_names_the_errno() {
         use std::format;
-        assert_eq!(format!("{}", Error::AddrInUse), "EADDRINUSE (98)");
+        let in_use = Conflict {
+            index: 1,
+            apm: Mask::EMPTY,
+            aqm: Mask::EMPTY,
+        };
+        assert_eq!(format!("{}", Error::AddrInUse(in_use)), "EADDRINUSE (98)");
         assert_eq!(format!("{}", Error::Inval), "EINVAL (22)");
     }
 }

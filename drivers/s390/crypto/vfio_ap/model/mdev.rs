@@ -18,7 +18,7 @@ use super::matrix::{Apcb, Limits};
 use super::parse::{kstrtoul, parse_ap_config};
 use super::plan::Plan;
 use super::reset::ResetSet;
-use super::validate::{sharing_conflict, validate_masks, Conflict};
+use super::validate::validate_masks;
 
 /// The six write-only assignment attributes of an mdev.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,7 +189,8 @@ impl Mdev {
 
     /// `assign_adapter`: `ENODEV` above the limit; an assigned adapter is
     /// a successful no-op; otherwise the new APM x AQM is validated
-    /// (`EADDRNOTAVAIL`, `EADDRINUSE`, nothing changed on error), and the
+    /// (`EADDRNOTAVAIL`, `EADDRINUSE` naming the mdev that holds an APQN,
+    /// nothing changed on error), and the
     /// guest is re-filtered. `others` are the assigned APCBs of all other
     /// mdevs.
     pub fn assign_adapter<'a, O, I>(
@@ -405,44 +406,6 @@ impl Mdev {
         format_ap_config(&self.assigned, buf)
     }
 
-    /// The sharing conflict behind an `EADDRINUSE` from [`Mdev::store`],
-    /// for upstream's log lines (one per APQN in common): the first other
-    /// mdev that holds an APQN the assignment would form. `None` for any
-    /// input that cannot fail that way.
-    pub fn store_conflict<'a, I>(
-        &self,
-        attr: AssignAttr,
-        input: &[u8],
-        others: I,
-    ) -> Option<Conflict>
-    where
-        I: IntoIterator<Item = &'a Apcb>,
-    {
-        let id = kstrtoul(input).ok()?;
-        let (apm, aqm) = match attr {
-            AssignAttr::AssignAdapter => {
-                let apid = Self::check_id(id, self.limits.apm_max).ok()?;
-                (self.assigned.apm.with(apid), self.assigned.aqm)
-            }
-            AssignAttr::AssignDomain => {
-                let apqi = Self::check_id(id, self.limits.aqm_max).ok()?;
-                (self.assigned.apm, self.assigned.aqm.with(apqi))
-            }
-            _ => return None,
-        };
-        sharing_conflict(&apm, &aqm, others)
-    }
-
-    /// The sharing conflict behind an `EADDRINUSE` from
-    /// [`Mdev::write_ap_config`] (see [`Mdev::store_conflict`]).
-    pub fn ap_config_conflict<'a, I>(input: &[u8], others: I) -> Option<Conflict>
-    where
-        I: IntoIterator<Item = &'a Apcb>,
-    {
-        let new = parse_ap_config(input).ok()?;
-        sharing_conflict(&new.apm, &new.aqm, others)
-    }
-
     /// Sets the pending additions (the scan bookkeeping of hot plug).
     pub(super) fn set_pending(&mut self, pending: Apcb) {
         self.pending = pending;
@@ -464,6 +427,7 @@ mod tests {
     use super::*;
     use crate::model::host::{ApConfig, DefaultMasks};
     use crate::model::testutil::host_state;
+    use crate::model::validate::Conflict;
     use std::boxed::Box;
     use std::string::String;
     use std::vec;
@@ -631,7 +595,11 @@ mod tests {
         u2.assign_adapter(1, &h, &h, [u1.assigned()]).unwrap();
         assert_eq!(
             u2.assign_domain(6, &h, &h, [u1.assigned()]),
-            Err(Error::AddrInUse)
+            Err(Error::AddrInUse(Conflict {
+                index: 0,
+                apm: Mask::from_ids(&[1]),
+                aqm: Mask::from_ids(&[6]),
+            }))
         );
         u2.assign_domain(7, &h, &h, [u1.assigned()]).unwrap();
         assert_eq!(matrix_text(&u2), "01.0007\n");
@@ -802,7 +770,14 @@ mod tests {
             (b"0x80,0x80", Error::Inval),
             (b"0xZZ,0x0,0x0\n", Error::Inval),
             (b"0X80,0,0\n", Error::Inval),
-            (b"0x40,0x40,0x0\n", Error::AddrInUse),
+            (
+                b"0x40,0x40,0x0\n",
+                Error::AddrInUse(Conflict {
+                    index: 0,
+                    apm: Mask::from_ids(&[1]),
+                    aqm: Mask::from_ids(&[1]),
+                }),
+            ),
             (b"0x0001,0x40,0x0\n", Error::AddrNotAvail),
         ];
         for (text, err) in cases {
@@ -910,35 +885,39 @@ mod tests {
     }
 
     #[test]
-    fn conflicts_name_the_queues_to_log() {
+    fn eaddrinuse_names_the_conflict() {
+        // The error names the other mdev and the APQNs in common, for the
+        // driver's log lines (one per APQN).
         let h = host();
+        let mut u0 = Mdev::new(&h);
+        u0.write_ap_config(b"0x80,0x80,0x0\n", &h, &h, none())
+            .unwrap();
         let mut u1 = Mdev::new(&h);
-        u1.write_ap_config(b"0x06,0x0c,0x0\n", &h, &h, none())
+        u1.write_ap_config(b"0x06,0x0c,0x0\n", &h, &h, [u0.assigned()])
             .unwrap();
+        let others = [u0.assigned(), u1.assigned()];
         let mut u2 = Mdev::new(&h);
-        u2.assign_adapter(5, &h, &h, [u1.assigned()]).unwrap();
-        let input = b"5\n";
-        assert_eq!(
-            u2.store(AssignAttr::AssignDomain, input, &h, &h, [u1.assigned()]),
-            Err(Error::AddrInUse)
-        );
-        let c = u2
-            .store_conflict(AssignAttr::AssignDomain, input, [u1.assigned()])
-            .unwrap();
-        assert_eq!(c.index, 0);
+        u2.assign_adapter(5, &h, &h, others).unwrap();
+        let Err(Error::AddrInUse(c)) = u2.store(AssignAttr::AssignDomain, b"5\n", &h, &h, others)
+        else {
+            panic!("assigning domain 5 must be EADDRINUSE");
+        };
+        assert_eq!(c.index, 1);
         assert_eq!(c.queues().collect::<Vec<_>>(), [Apqn::new(5, 5)]);
-        assert!(u2
-            .store_conflict(AssignAttr::AssignDomain, b"6", [u1.assigned()])
-            .is_none());
-        assert!(u2
-            .store_conflict(AssignAttr::UnassignDomain, input, [u1.assigned()])
-            .is_none());
-        let c = Mdev::ap_config_conflict(b"0x04,0x0c,0x0\n", [u1.assigned()]).unwrap();
+        let Err(Error::AddrInUse(c)) = u2.write_ap_config(b"0x04,0x0c,0x0\n", &h, &h, others)
+        else {
+            panic!("ap_config over u1's queues must be EADDRINUSE");
+        };
+        assert_eq!(c.index, 1);
         assert_eq!(
             c.queues().collect::<Vec<_>>(),
             [Apqn::new(5, 4), Apqn::new(5, 5)]
         );
-        assert!(Mdev::ap_config_conflict(b"junk", [u1.assigned()]).is_none());
+        assert_eq!(
+            u2.store(AssignAttr::AssignDomain, b"6", &h, &h, others)
+                .map(|_| ()),
+            Ok(())
+        );
     }
 
     #[test]

@@ -61,7 +61,8 @@ where
 
 /// Validates the complete APM x AQM an mdev would have after a change
 /// (assignments and `ap_config`): `EADDRNOTAVAIL` if any APQN belongs to
-/// the default drivers, else `EADDRINUSE` if another mdev holds any.
+/// the default drivers, else `EADDRINUSE` with the first other mdev that
+/// holds any.
 ///
 /// With no domain (or no adapter) there is no APQN, so this always
 /// passes; the queues need not exist, be configured or be bound.
@@ -73,10 +74,10 @@ where
     if owner.owns_any(apm, aqm) {
         return Err(Error::AddrNotAvail);
     }
-    if sharing_conflict(apm, aqm, others).is_some() {
-        return Err(Error::AddrInUse);
+    match sharing_conflict(apm, aqm, others) {
+        Some(c) => Err(Error::AddrInUse(c)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The AP bus `in_use` callback: whether
@@ -225,7 +226,11 @@ mod tests {
                 &owner,
                 [&other]
             ),
-            Err(Error::AddrInUse)
+            Err(Error::AddrInUse(Conflict {
+                index: 0,
+                apm: Mask::from_ids(&[9]),
+                aqm: Mask::from_ids(&[2]),
+            }))
         );
         assert_eq!(
             validate_masks(
