@@ -7,8 +7,6 @@
 //! driver's own sequence (`model::events`), with effects that record and
 //! check what the driver would do.
 
-#![allow(dead_code)]
-
 use vfio_ap_model::apqn::Apqn;
 use vfio_ap_model::error::Result;
 use vfio_ap_model::events::{self, Effects, Mdevs};
@@ -159,6 +157,10 @@ impl World {
         r
     }
 
+    #[allow(
+        dead_code,
+        reason = "only properties.rs calls it (each test binary has its own copy)"
+    )]
     pub(crate) fn write_ap_config(&mut self, i: usize, input: &[u8]) -> Result<Plan> {
         let others = self.others(i);
         let before = self.mdevs[i].clone();
@@ -304,6 +306,10 @@ impl World {
     }
 
     /// Whether mdev `i`'s guest APCB is what filtering from scratch gives.
+    #[allow(
+        dead_code,
+        reason = "only properties.rs calls it (each test binary has its own copy)"
+    )]
     pub(crate) fn is_steady(&self, i: usize) -> bool {
         *self.mdevs[i].shadow() == guest_apcb(self.mdevs[i].assigned(), &self.host)
     }

@@ -11,6 +11,7 @@ pub type Apid = u8;
 pub type Apqi = u8;
 
 /// Control domain number, the bit number in an ADM.
+#[cfg(any(test, not(CONFIG_RUST)))]
 pub type DomainId = u8;
 
 /// An AP queue number: one usage domain of one adapter.

@@ -9,6 +9,7 @@
 //! every write and on a removal request.
 
 use super::error::{Error, Result};
+#[cfg(any(test, not(CONFIG_RUST)))]
 use super::mask::Mask;
 use super::matrix::Apcb;
 use super::plan::Plan;
@@ -140,6 +141,7 @@ pub const fn request_notice(count: u32, req_trigger_set: bool) -> RequestNotice 
 
 /// The CRYCB formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg(any(test, not(CONFIG_RUST)))]
 pub enum CrycbFormat {
     /// Format 0 (no MSAX3): APCB0.
     Format0,
@@ -152,6 +154,7 @@ pub enum CrycbFormat {
 /// The masks a guest effectively gets: format 2 holds all 256 bits;
 /// formats 0 and 1 hold 64 adapters and 16 domains (why the limits
 /// without APXA are 63 and 15).
+#[cfg(any(test, not(CONFIG_RUST)))]
 pub fn effective_masks(format: CrycbFormat, apcb: &Apcb) -> Apcb {
     match format {
         CrycbFormat::Format2 => *apcb,

@@ -66,6 +66,7 @@ pub fn filter_cdoms(assigned: &Apcb, shadow: &mut Apcb, host: &HostState) -> boo
 
 /// The guest APCB that filtering `assigned` from scratch gives, without
 /// any previous state: the steady state the operations converge to.
+#[cfg(any(test, not(CONFIG_RUST)))]
 pub fn guest_apcb(assigned: &Apcb, host: &HostState) -> Apcb {
     let mut shadow = Apcb::EMPTY;
     let mut limits = host.limits();

@@ -20,6 +20,7 @@ pub const SYSFS_PAGE_SIZE: usize = 4096;
 
 /// Length of the `ap_config` text: three `0x` + 64 digit fields and
 /// their separators.
+#[cfg(any(test, not(CONFIG_RUST)))]
 pub const AP_CONFIG_SHOW_LEN: usize = 201;
 
 /// A show buffer that silently drops what does not fit, like a sequence of
@@ -46,11 +47,13 @@ impl<'a> SysfsBuf<'a> {
     }
 
     /// Whether nothing was written.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The bytes written so far.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
@@ -116,6 +119,7 @@ pub fn format_ap_config(apcb: &Apcb, buf: &mut [u8]) -> usize {
 }
 
 /// The AP bus `apmask`/`aqmask` text: the mask and a newline.
+#[cfg(any(test, not(CONFIG_RUST)))]
 pub fn format_bus_mask(mask: &Mask, buf: &mut [u8]) -> usize {
     let mut out = SysfsBuf::new(buf);
     let _ = writeln!(out, "{}", mask);

@@ -32,6 +32,7 @@ pub struct ApConfig {
 
 impl ApConfig {
     /// No QCI: no APXA, nothing configured.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const EMPTY: ApConfig = ApConfig {
         apxa: false,
         na: 0,
@@ -88,18 +89,21 @@ pub struct DefaultMasks {
 
 impl DefaultMasks {
     /// The AP bus boot default: every APQN belongs to the default drivers.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const BOOT: DefaultMasks = DefaultMasks {
         apmask: Mask::FULL,
         aqmask: Mask::FULL,
     };
 
     /// No APQN belongs to the default drivers.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const NONE: DefaultMasks = DefaultMasks {
         apmask: Mask::EMPTY,
         aqmask: Mask::EMPTY,
     };
 
     /// Masks with the given values.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const fn new(apmask: Mask, aqmask: Mask) -> DefaultMasks {
         DefaultMasks { apmask, aqmask }
     }
@@ -127,6 +131,7 @@ pub struct QueueSet {
 
 impl QueueSet {
     /// The empty set.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const EMPTY: QueueSet = QueueSet {
         rows: [Mask::EMPTY; 256],
     };
@@ -147,6 +152,7 @@ impl QueueSet {
     }
 
     /// Adds every APQN of `apm` x `aqm`.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub fn insert_product(&mut self, apm: &Mask, aqm: &Mask) {
         for apid in apm {
             self.rows[usize::from(apid)] |= *aqm;
@@ -159,16 +165,19 @@ impl QueueSet {
     }
 
     /// Number of APQNs in the set.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub fn len(&self) -> usize {
         self.rows.iter().map(|r| r.count() as usize).sum()
     }
 
     /// Whether the set is empty.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub fn is_empty(&self) -> bool {
         self.rows.iter().all(Mask::is_empty)
     }
 
     /// Removes every APQN.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub fn clear(&mut self) {
         self.rows = [Mask::EMPTY; 256];
     }
@@ -215,6 +224,7 @@ pub struct HostState {
 impl HostState {
     /// A host with the given configuration and reservations and no queue
     /// bound to vfio_ap.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const fn new(config: ApConfig, defaults: DefaultMasks) -> HostState {
         HostState {
             config,
@@ -248,6 +258,7 @@ impl HostState {
     }
 
     /// The queues bound to vfio_ap.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const fn bound(&self) -> &QueueSet {
         &self.bound
     }
@@ -266,6 +277,7 @@ impl HostState {
     }
 
     /// Whether `q` is bound and may be given to a guest.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const fn is_passable(&self, q: Apqn) -> bool {
         self.bound.contains(q) && !self.blocked.contains(q)
     }

@@ -97,6 +97,7 @@ pub struct QueueRemoval {
 }
 
 /// Index of the mdev that holds `q`, if any.
+#[cfg(any(test, not(CONFIG_RUST)))]
 pub fn owner_of<'a, I>(mdevs: I, q: Apqn) -> Option<usize>
 where
     I: IntoIterator<Item = &'a Mdev>,

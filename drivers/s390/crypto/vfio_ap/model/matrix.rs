@@ -31,6 +31,7 @@ impl Limits {
     };
 
     /// The largest possible limits (APXA with 256 adapters and domains).
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const FULL: Limits = Limits {
         apm_max: 255,
         aqm_max: 255,
@@ -99,11 +100,13 @@ impl Apcb {
     }
 
     /// The APQNs of the APM x AQM product, adapter-major and ascending.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub fn queues(&self) -> Queues {
         Queues::new(&self.apm, &self.aqm)
     }
 
     /// Number of APQNs in the product.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const fn queue_count(&self) -> u32 {
         self.apm.count() * self.aqm.count()
     }
@@ -127,6 +130,7 @@ impl Apcb {
     }
 
     /// Whether each mask is a subset of the corresponding mask of `other`.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const fn is_subset_of(&self, other: &Apcb) -> bool {
         self.apm.is_subset_of(&other.apm)
             && self.aqm.is_subset_of(&other.aqm)

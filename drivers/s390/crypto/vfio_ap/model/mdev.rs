@@ -49,6 +49,7 @@ impl AssignAttr {
     ];
 
     /// The sysfs file name.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const fn name(self) -> &'static str {
         match self {
             AssignAttr::AssignAdapter => "assign_adapter",
@@ -95,6 +96,7 @@ impl Mdev {
     }
 
     /// The id limits of the assignment attributes and `ap_config`.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const fn limits(&self) -> &Limits {
         &self.limits
     }
@@ -111,6 +113,7 @@ impl Mdev {
 
     /// The limits `guest_matrix` scans with (re-read from the host at each
     /// filtering).
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const fn shadow_limits(&self) -> &Limits {
         &self.shadow_limits
     }

@@ -182,6 +182,7 @@ pub fn parse_ap_config(input: &[u8]) -> Result<Apcb> {
 
 /// `simple_strtoul(s, &end, 0)`: the value (saturated at `u64::MAX`) and
 /// the number of bytes used, 0 if there is no number.
+#[cfg(any(test, not(CONFIG_RUST)))]
 fn simple_strtoul(s: &[u8]) -> (u64, usize) {
     let (base, prefix) = detect_radix(s);
     let (value, used, _) = parse_digits(&s[prefix..], base);
@@ -194,6 +195,7 @@ fn simple_strtoul(s: &[u8]) -> (u64, usize) {
 
 /// The relative form of an AP bus mask write: `+N`, `-N`, `+A-B`, joined
 /// by any run of `,` or `\n`; later terms win.
+#[cfg(any(test, not(CONFIG_RUST)))]
 fn modify_mask(current: &Mask, s: &[u8]) -> Result<Mask> {
     let bits = MASK_BITS as u64;
     let mut mask = *current;
@@ -236,6 +238,7 @@ fn modify_mask(current: &Mask, s: &[u8]) -> Result<Mask> {
 /// What a write to `/sys/bus/ap/apmask` or `aqmask` asks for
 /// (`ap_parse_bitmap_str`): a term list starting with `+` or `-` edits
 /// `current`, anything else is an absolute [`hex_to_mask`] value.
+#[cfg(any(test, not(CONFIG_RUST)))]
 pub fn parse_bus_mask(current: &Mask, input: &[u8]) -> Result<Mask> {
     let s = c_str(input);
     match byte_at(s, 0) {

@@ -3,7 +3,9 @@
 //! The outcome of a decision: what the driver must do to the guest and to
 //! the queues.
 
+#[cfg(any(test, not(CONFIG_RUST)))]
 use super::apqn::Apqn;
+#[cfg(any(test, not(CONFIG_RUST)))]
 use super::host::QueueSet;
 use super::matrix::Apcb;
 use super::reset::ResetSet;
@@ -58,11 +60,13 @@ impl Plan {
     }
 
     /// Whether there is nothing to do.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const fn is_noop(&self) -> bool {
         !self.update_guest && self.resets.is_empty()
     }
 
     /// The bound queues to reset.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub fn reset_queues<'a>(&'a self, bound: &'a QueueSet) -> impl Iterator<Item = Apqn> + 'a {
         self.resets.queues(bound)
     }

@@ -10,6 +10,7 @@
 
 use super::apqn::Apqn;
 use super::error::{Error, Result};
+#[cfg(any(test, not(CONFIG_RUST)))]
 use super::host::QueueSet;
 use super::mask::Mask;
 use super::matrix::Queues;
@@ -95,11 +96,13 @@ impl ResetSet {
     }
 
     /// Whether the set is empty.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Whether `q` is in the set.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub fn contains(&self, q: Apqn) -> bool {
         self.rects().iter().any(|r| r.contains(q))
     }
@@ -115,6 +118,7 @@ impl ResetSet {
 
     /// Every queue of the set that is in `bound`, once: the ZAPQs to
     /// issue.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub fn queues<'a>(&'a self, bound: &'a QueueSet) -> impl Iterator<Item = Apqn> + 'a {
         self.iter().filter(move |q| bound.contains(*q))
     }

@@ -65,6 +65,7 @@ impl QueueStatus {
 
     /// The condition code for the guest: 3 if the response code is not
     /// zero, else 0 (what KVM derives from GR1).
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub fn condition_code(self) -> u8 {
         if self.response_code() != RC_NORMAL {
             3

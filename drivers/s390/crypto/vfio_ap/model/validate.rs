@@ -8,9 +8,12 @@
 //! order; a [`Conflict`] names the position of the first one that clashes.
 
 use super::error::{Error, Result};
-use super::host::{DefaultMasks, DefaultOwner};
+#[cfg(any(test, not(CONFIG_RUST)))]
+use super::host::DefaultMasks;
+use super::host::DefaultOwner;
 use super::mask::Mask;
 use super::matrix::{Apcb, Queues};
+#[cfg(any(test, not(CONFIG_RUST)))]
 use super::parse::parse_bus_mask;
 
 /// The APQNs an mdev already holds out of a requested set.
@@ -97,6 +100,7 @@ where
 /// against *all* domains, not against `aqmask`: an mdev holding any queue
 /// of such an adapter blocks the change, even a queue whose domain is not
 /// in `aqmask` and so would not really go to the default drivers.
+#[cfg(any(test, not(CONFIG_RUST)))]
 pub fn apmask_change_in_use<'a, I>(old: &Mask, new: &Mask, mdevs: I) -> Option<Conflict>
 where
     I: IntoIterator<Item = &'a Apcb>,
@@ -110,6 +114,7 @@ where
 
 /// The in-use check of an `aqmask` change: newly added domains against
 /// all adapters (see [`apmask_change_in_use`]).
+#[cfg(any(test, not(CONFIG_RUST)))]
 pub fn aqmask_change_in_use<'a, I>(old: &Mask, new: &Mask, mdevs: I) -> Option<Conflict>
 where
     I: IntoIterator<Item = &'a Apcb>,
@@ -123,6 +128,7 @@ where
 
 /// Which AP bus mask a write goes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg(any(test, not(CONFIG_RUST)))]
 pub enum BusMask {
     /// `/sys/bus/ap/apmask`.
     Apmask,
@@ -139,6 +145,7 @@ pub enum BusMask {
 /// after which the bus re-probes queues (vfio_ap loses the newly reserved
 /// ones and gets the released ones). The `driver_override` rule (`EINVAL`
 /// while any override is set) is the AP bus's and not modelled.
+#[cfg(any(test, not(CONFIG_RUST)))]
 pub fn store_bus_mask<'a, I>(
     defaults: &mut DefaultMasks,
     which: BusMask,

@@ -49,6 +49,7 @@ impl Ioctl {
     }
 
     /// The command number.
+    #[cfg(any(test, not(CONFIG_RUST)))]
     pub const fn cmd(self) -> u32 {
         match self {
             Ioctl::GetInfo => vfio_io(7),
