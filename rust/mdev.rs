@@ -24,7 +24,7 @@ use kernel::{
 };
 
 use super::device::{BusRegistration, RootDevice};
-use super::sysfs::AttributeGroups;
+use super::sysfs::{DeviceAttribute, Show, ShowBuffer, Store};
 
 mod ffi {
     use super::*;
@@ -254,7 +254,7 @@ impl<T: MdevDriver> DriverRegistration<T> {
         device_api: &'static CStr,
         max_instances: u32,
         module: &'static ThisModule,
-        dev_groups: &'static AttributeGroups,
+        dev_groups: &'static MdevAttributeGroups<T>,
     ) -> Result<Self> {
         let dev = dev.get();
         // SAFETY: `dev` is a parent device (its allocation has the driver)
@@ -360,3 +360,183 @@ impl Drop for ParentRegistration {
         }
     }
 }
+
+/// The `show` of an attribute of `T`'s bound mdevs ([`MdevAttribute`]).
+pub(crate) trait BoundShow<T: MdevDriver> {
+    /// Writes the attribute's text for the mdev device `dev`, whose driver
+    /// data is `data`, into `buf`.
+    fn show(
+        dev: &Device,
+        data: <T::Data as ForeignOwnable>::Borrowed<'_>,
+        buf: &mut ShowBuffer<'_>,
+    ) -> Result;
+}
+
+/// The `store` of a writable attribute of `T`'s bound mdevs
+/// ([`MdevAttribute`]).
+pub(crate) trait BoundStore<T: MdevDriver> {
+    /// Takes the text user space wrote (`buf`, exactly as written) for the
+    /// mdev device `dev`, whose driver data is `data`.
+    fn store(dev: &Device, data: <T::Data as ForeignOwnable>::Borrowed<'_>, buf: &[u8]) -> Result;
+}
+
+/// Serves `S` to sysfs. Private: only [`MdevAttribute`] builds attributes
+/// with these callbacks, and only `T`'s mdev driver installs those.
+struct Bound<T, S>(PhantomData<fn() -> (T, S)>);
+
+/// The driver data of `dev`, as `T::probe` returned it.
+///
+/// # Safety
+///
+/// `dev` is an mdev bound to `T`'s driver, and stays bound for `'a`.
+unsafe fn drvdata<'a, T: MdevDriver>(dev: &'a Device) -> <T::Data as ForeignOwnable>::Borrowed<'a> {
+    // SAFETY: `dev` is live (it is borrowed).
+    let ptr = unsafe { bindings::dev_get_drvdata(raw_device(dev)) };
+    // SAFETY: `probe_callback::<T>` stored `ptr` from `T::Data::into_foreign`
+    // when it bound `dev`; `remove_callback::<T>` takes it back only when
+    // `dev` is unbound, which by the function's contract is after `'a`.
+    unsafe { T::Data::borrow(ptr.cast()) }
+}
+
+impl<T: MdevDriver, S: BoundShow<T>> Show for Bound<T, S> {
+    fn show(dev: &Device, buf: &mut ShowBuffer<'_>) -> Result {
+        // SAFETY: sysfs calls this only for an attribute in
+        // `MdevAttributeGroups<T>`, which only `DriverRegistration<T>`
+        // installs, as its driver's `dev_groups`: the driver core adds them
+        // to an mdev after `probe_callback::<T>` bound it, and removes them
+        // (waiting for running callbacks) before `remove_callback::<T>`.
+        let data = unsafe { drvdata::<T>(dev) };
+        S::show(dev, data, buf)
+    }
+}
+
+impl<T: MdevDriver, S: BoundStore<T>> Store for Bound<T, S> {
+    fn store(dev: &Device, buf: &[u8]) -> Result {
+        // SAFETY: As in `show` above.
+        let data = unsafe { drvdata::<T>(dev) };
+        S::store(dev, data, buf)
+    }
+}
+
+/// A static attribute of `T`'s bound mdevs, served with their driver data.
+///
+/// It can be installed only through [`MdevAttributeGroups<T>`] (the
+/// attribute inside is private), so its callbacks only ever see mdevs bound
+/// to `T`'s driver.
+#[repr(transparent)]
+pub(crate) struct MdevAttribute<T>(DeviceAttribute, PhantomData<fn() -> T>);
+
+impl<T: MdevDriver> MdevAttribute<T> {
+    /// A read-only (0444) attribute whose text comes from `S::show`.
+    pub(crate) const fn read_only<S: BoundShow<T>>(name: &'static CStr) -> Self {
+        Self(DeviceAttribute::read_only::<Bound<T, S>>(name), PhantomData)
+    }
+
+    /// A write-only (0200) attribute whose writes go to `S::store`.
+    pub(crate) const fn write_only<S: BoundStore<T>>(name: &'static CStr) -> Self {
+        Self(
+            DeviceAttribute::write_only::<Bound<T, S>>(name),
+            PhantomData,
+        )
+    }
+
+    /// A read-write (0644) attribute served by `S::show` and `S::store`.
+    pub(crate) const fn read_write<S: BoundShow<T> + BoundStore<T>>(name: &'static CStr) -> Self {
+        Self(
+            DeviceAttribute::read_write::<Bound<T, S>>(name),
+            PhantomData,
+        )
+    }
+}
+
+/// A `None`-terminated list of [`MdevAttribute`]s; built by
+/// [`mdev_attribute_groups!`].
+///
+/// # Invariants
+///
+/// The last element is `None`.
+#[repr(transparent)]
+pub(crate) struct MdevAttributeList<T: 'static, const N: usize>(
+    [Option<&'static MdevAttribute<T>>; N],
+);
+
+impl<T: MdevDriver, const N: usize> MdevAttributeList<T, N> {
+    /// The list `attrs`, whose last element must be `None` (checked at
+    /// compile time in a static).
+    pub(crate) const fn new(attrs: [Option<&'static MdevAttribute<T>>; N]) -> Self {
+        assert!(N > 0 && attrs[N - 1].is_none());
+        // INVARIANT: Checked just above.
+        Self(attrs)
+    }
+}
+
+/// One unnamed group of [`MdevAttribute`]s; built by
+/// [`mdev_attribute_groups!`].
+#[repr(transparent)]
+pub(crate) struct MdevAttributeGroup<T>(Opaque<bindings::attribute_group>, PhantomData<fn() -> T>);
+
+// SAFETY: Read only by the driver core after construction.
+unsafe impl<T> Sync for MdevAttributeGroup<T> {}
+
+impl<T: MdevDriver> MdevAttributeGroup<T> {
+    /// The group of the attributes in `list`.
+    pub(crate) const fn new<const N: usize>(list: &'static MdevAttributeList<T, N>) -> Self {
+        // SAFETY: An all-zero `attribute_group` is valid.
+        let mut g: bindings::attribute_group = unsafe { core::mem::zeroed() };
+        // CAST: the list is a `None`-terminated (type invariant) array of
+        // `Option<&MdevAttribute>`, laid out as pointers (NULL for `None`)
+        // to `repr(transparent)` wrappers of a `device_attribute`, whose
+        // first field is its `struct attribute`: a NULL-terminated C
+        // `struct attribute *` array, which sysfs only reads.
+        g.__bindgen_anon_2.attrs = core::ptr::from_ref(list)
+            .cast_mut()
+            .cast::<*mut bindings::attribute>();
+        Self(Opaque::new(g), PhantomData)
+    }
+}
+
+/// The attribute groups of `T`'s bound mdevs, as
+/// [`DriverRegistration::register`] takes them; built by
+/// [`mdev_attribute_groups!`].
+#[repr(transparent)]
+pub(crate) struct MdevAttributeGroups<T>(
+    Opaque<[*const bindings::attribute_group; 2]>,
+    PhantomData<fn() -> T>,
+);
+
+// SAFETY: Read only by the driver core after construction.
+unsafe impl<T> Sync for MdevAttributeGroups<T> {}
+
+impl<T: MdevDriver> MdevAttributeGroups<T> {
+    /// A list holding the one group `group`.
+    pub(crate) const fn one(group: &'static MdevAttributeGroup<T>) -> Self {
+        Self(
+            Opaque::new([group.0.get().cast_const(), core::ptr::null()]),
+            PhantomData,
+        )
+    }
+
+    /// The C list.
+    const fn as_raw(&'static self) -> *const *const bindings::attribute_group {
+        self.0.get().cast::<*const bindings::attribute_group>()
+    }
+}
+
+/// Defines a static [`MdevAttributeGroups`] of the mdev driver `$t` holding
+/// one unnamed group made of the given static [`MdevAttribute`]s.
+macro_rules! mdev_attribute_groups {
+    ($vis:vis static $name:ident: $t:ty = [$($attr:path),+ $(,)?];) => {
+        $vis static $name: $crate::abstractions::mdev::MdevAttributeGroups<$t> = {
+            const N: usize = [$(stringify!($attr)),+].len() + 1;
+            static LIST: $crate::abstractions::mdev::MdevAttributeList<$t, N> =
+                $crate::abstractions::mdev::MdevAttributeList::new([
+                    $(Some(&$attr),)+
+                    None,
+                ]);
+            static GROUP: $crate::abstractions::mdev::MdevAttributeGroup<$t> =
+                $crate::abstractions::mdev::MdevAttributeGroup::new(&LIST);
+            $crate::abstractions::mdev::MdevAttributeGroups::one(&GROUP)
+        };
+    };
+}
+pub(crate) use mdev_attribute_groups;

@@ -5,9 +5,9 @@
 //! each mdev (assignment, `matrix`, `guest_matrix`, `control_domains`,
 //! `ap_config`).
 //!
-//! Every decision is the core model's ([`Mdev`]); this file finds the mdev
-//! in the driver state, calls the model under the state lock, logs what
-//! upstream logs and carries out the returned plan.
+//! Every decision is the core model's ([`Mdev`]); this file reaches the
+//! mdev's state entry through its driver data, calls the model under the
+//! state lock, logs what upstream logs and carries out the returned plan.
 
 #![deny(unsafe_code)]
 
@@ -19,8 +19,11 @@ use kernel::{
 
 use crate::abstractions::{
     ap,
-    mdev::{DriverRegistration, MdevDevice, MdevDriver, ParentDevice, ParentRegistration},
-    sysfs::{attribute_groups, DeviceAttribute, Show, ShowBuffer, Store},
+    mdev::{
+        mdev_attribute_groups, BoundShow, BoundStore, DriverRegistration, MdevAttribute,
+        MdevDevice, MdevDriver, ParentDevice, ParentRegistration,
+    },
+    sysfs::ShowBuffer,
     vfio,
 };
 use crate::model::{
@@ -44,13 +47,6 @@ const DEVICE_API: &CStr = c"vfio-ap";
 /// At most one mdev per APQN (`MAX_ZDEV_ENTRIES_EXT`, 256 x 256).
 const MAX_INSTANCES: u32 = 256 * 256;
 
-/// The state entry of the mdev whose device is `dev`.
-pub(crate) fn find<'a>(guests: &'a Guests, dev: &Device) -> Option<&'a Arc<MdevEntry>> {
-    guests
-        .iter()
-        .find(|e| core::ptr::eq::<Device>(&*e.dev, dev))
-}
-
 /// Logs upstream's complaint for every APQN an assignment would take from
 /// another mdev (`conflict` indexes [`state::other_entries`]).
 fn log_sharing(guests: &Guests, me: &MdevEntry, conflict: &Conflict) {
@@ -68,16 +64,15 @@ fn log_sharing(guests: &Guests, me: &MdevEntry, conflict: &Conflict) {
     }
 }
 
-/// A model operation on the mdev of `dev` as every attribute store runs
-/// it: both driver locks, the mdev's model cloned, changed by `op` and
-/// written back on success, the plan executed. An `EADDRINUSE` names the
-/// mdev to log.
+/// A model operation on the mdev `me` as every attribute store runs it:
+/// both driver locks, the mdev's model cloned, changed by `op` and written
+/// back on success, the plan executed. An `EADDRINUSE` names the mdev to
+/// log.
 fn update(
-    dev: &Device,
+    me: &MdevEntry,
     op: impl FnOnce(&mut Mdev, &HostState, &mut dyn Iterator<Item = &Apcb>) -> ModelResult<Plan>,
 ) -> Result {
     let guests = state::lock_guests();
-    let me = find(&guests, dev).ok_or(ENODEV)?;
     // Upstream's order: the guest's `kvm->lock` before the mdevs lock.
     let kvm_guard = me.guest.as_ref(&guests).kvm.as_ref().map(|k| k.lock());
     let mut mdevs = state::lock_mdevs();
@@ -107,34 +102,34 @@ fn update(
 /// position in [`AssignAttr::ALL`].
 struct AssignStore<const A: usize>;
 
-impl<const A: usize> Store for AssignStore<A> {
-    fn store(dev: &Device, buf: &[u8]) -> Result {
-        store_assignment(dev, buf, AssignAttr::ALL[A])
+impl<const A: usize> BoundStore<VfioApMdevDriver> for AssignStore<A> {
+    fn store(_dev: &Device, data: &MdevDriverData, buf: &[u8]) -> Result {
+        store_assignment(&data.entry, buf, AssignAttr::ALL[A])
     }
 }
 
 /// The body of the six [`AssignStore`]s, compiled once rather than once
 /// per attribute.
 #[inline(never)]
-fn store_assignment(dev: &Device, buf: &[u8], attr: AssignAttr) -> Result {
+fn store_assignment(me: &MdevEntry, buf: &[u8], attr: AssignAttr) -> Result {
     let _ap = attr.needs_ap_attr_mutex().then(ap::lock_attr_mutex);
-    update(dev, |m, host, others| {
+    update(me, |m, host, others| {
         m.store(attr, buf, host, &ApBusOwner, others)
     })
 }
 
-static ASSIGN_ADAPTER: DeviceAttribute =
-    DeviceAttribute::write_only::<AssignStore<0>>(c"assign_adapter");
-static UNASSIGN_ADAPTER: DeviceAttribute =
-    DeviceAttribute::write_only::<AssignStore<1>>(c"unassign_adapter");
-static ASSIGN_DOMAIN: DeviceAttribute =
-    DeviceAttribute::write_only::<AssignStore<2>>(c"assign_domain");
-static UNASSIGN_DOMAIN: DeviceAttribute =
-    DeviceAttribute::write_only::<AssignStore<3>>(c"unassign_domain");
-static ASSIGN_CONTROL_DOMAIN: DeviceAttribute =
-    DeviceAttribute::write_only::<AssignStore<4>>(c"assign_control_domain");
-static UNASSIGN_CONTROL_DOMAIN: DeviceAttribute =
-    DeviceAttribute::write_only::<AssignStore<5>>(c"unassign_control_domain");
+static ASSIGN_ADAPTER: MdevAttribute<VfioApMdevDriver> =
+    MdevAttribute::write_only::<AssignStore<0>>(c"assign_adapter");
+static UNASSIGN_ADAPTER: MdevAttribute<VfioApMdevDriver> =
+    MdevAttribute::write_only::<AssignStore<1>>(c"unassign_adapter");
+static ASSIGN_DOMAIN: MdevAttribute<VfioApMdevDriver> =
+    MdevAttribute::write_only::<AssignStore<2>>(c"assign_domain");
+static UNASSIGN_DOMAIN: MdevAttribute<VfioApMdevDriver> =
+    MdevAttribute::write_only::<AssignStore<3>>(c"unassign_domain");
+static ASSIGN_CONTROL_DOMAIN: MdevAttribute<VfioApMdevDriver> =
+    MdevAttribute::write_only::<AssignStore<4>>(c"assign_control_domain");
+static UNASSIGN_CONTROL_DOMAIN: MdevAttribute<VfioApMdevDriver> =
+    MdevAttribute::write_only::<AssignStore<5>>(c"unassign_control_domain");
 
 /// Which read-only text of an mdev to show.
 struct View<const V: u8>;
@@ -144,12 +139,10 @@ const VIEW_GUEST_MATRIX: u8 = 1;
 const VIEW_CONTROL_DOMAINS: u8 = 2;
 const VIEW_AP_CONFIG: u8 = 3;
 
-impl<const V: u8> Show for View<V> {
-    fn show(dev: &Device, buf: &mut ShowBuffer<'_>) -> Result {
-        let guests = state::lock_guests();
-        let me = find(&guests, dev).ok_or(ENODEV)?;
+impl<const V: u8> BoundShow<VfioApMdevDriver> for View<V> {
+    fn show(_dev: &Device, data: &MdevDriverData, buf: &mut ShowBuffer<'_>) -> Result {
         let mdevs = state::lock_mdevs();
-        let m = &me.data.as_ref(&mdevs).model;
+        let m = &data.entry.data.as_ref(&mdevs).model;
         buf.fill_with(|page| match V {
             VIEW_MATRIX => m.show_matrix(page),
             VIEW_GUEST_MATRIX => m.show_guest_matrix(page),
@@ -160,25 +153,26 @@ impl<const V: u8> Show for View<V> {
     }
 }
 
-impl Store for View<VIEW_AP_CONFIG> {
-    fn store(dev: &Device, buf: &[u8]) -> Result {
+impl BoundStore<VfioApMdevDriver> for View<VIEW_AP_CONFIG> {
+    fn store(_dev: &Device, data: &MdevDriverData, buf: &[u8]) -> Result {
         let _ap = ap::lock_attr_mutex();
-        update(dev, |m, host, others| {
+        update(&data.entry, |m, host, others| {
             m.write_ap_config(buf, host, &ApBusOwner, others)
         })
     }
 }
 
-static MATRIX: DeviceAttribute = DeviceAttribute::read_only::<View<VIEW_MATRIX>>(c"matrix");
-static GUEST_MATRIX: DeviceAttribute =
-    DeviceAttribute::read_only::<View<VIEW_GUEST_MATRIX>>(c"guest_matrix");
-static CONTROL_DOMAINS: DeviceAttribute =
-    DeviceAttribute::read_only::<View<VIEW_CONTROL_DOMAINS>>(c"control_domains");
-static AP_CONFIG: DeviceAttribute =
-    DeviceAttribute::read_write::<View<VIEW_AP_CONFIG>>(c"ap_config");
+static MATRIX: MdevAttribute<VfioApMdevDriver> =
+    MdevAttribute::read_only::<View<VIEW_MATRIX>>(c"matrix");
+static GUEST_MATRIX: MdevAttribute<VfioApMdevDriver> =
+    MdevAttribute::read_only::<View<VIEW_GUEST_MATRIX>>(c"guest_matrix");
+static CONTROL_DOMAINS: MdevAttribute<VfioApMdevDriver> =
+    MdevAttribute::read_only::<View<VIEW_CONTROL_DOMAINS>>(c"control_domains");
+static AP_CONFIG: MdevAttribute<VfioApMdevDriver> =
+    MdevAttribute::read_write::<View<VIEW_AP_CONFIG>>(c"ap_config");
 
-attribute_groups! {
-    static MDEV_GROUPS = [
+mdev_attribute_groups! {
+    static MDEV_GROUPS: VfioApMdevDriver = [
         ASSIGN_ADAPTER,
         UNASSIGN_ADAPTER,
         ASSIGN_DOMAIN,
@@ -192,11 +186,14 @@ attribute_groups! {
     ];
 }
 
-/// What the driver keeps per bound mdev outside the state: its VFIO
-/// device, unregistered first on removal.
+/// What the driver keeps per bound mdev (its driver data): its VFIO
+/// device, unregistered first on removal, and its state entry, which the
+/// attributes use.
 pub(crate) struct MdevDriverData {
     /// Held for its `Drop`, which unregisters the VFIO device.
     _vfio: vfio::Registration,
+    /// The mdev's entry in the driver state.
+    entry: Arc<MdevEntry>,
 }
 
 /// The mdev driver `vfio_ap_mdev`.
@@ -214,6 +211,7 @@ impl MdevDriver for VfioApMdevDriver {
         let data = KBox::new(
             MdevDriverData {
                 _vfio: vfio::Registration::register::<VfioApDevice>(dev, entry.clone())?,
+                entry: entry.clone(),
             },
             GFP_KERNEL,
         )?;
@@ -222,13 +220,11 @@ impl MdevDriver for VfioApMdevDriver {
         Ok(data)
     }
 
-    fn remove(mdev: &MdevDevice, data: KBox<MdevDriverData>) {
+    fn remove(_mdev: &MdevDevice, data: KBox<MdevDriverData>) {
+        let entry = data.entry.clone();
         // Waits, with no lock held, until user space closed the device.
         drop(data);
         let mut guests = state::lock_guests();
-        let Some(entry) = find(&guests, mdev.device()).cloned() else {
-            return;
-        };
         let mut mdevs = state::lock_mdevs();
         let linked = entry.data.as_ref(&mdevs).model.linked_queues();
         // Upstream ignores a failed reset here too.
