@@ -180,12 +180,27 @@ step_uuid() {
 	printf '%08x-0000-4000-8000-00000000f417\n' "$1"
 }
 
+# Operations whose allocations differ by design: an unassign resets the
+# queues it takes from the guest, and ours keeps the resets it waits for
+# in parallel in a list that grows as it goes (with no memory for it, it
+# waits for each reset in turn: the operation still succeeds, every queue
+# reset); upstream embeds a work item in each queue and allocates nothing.
+# An ap_config write: upstream copies the input first (refused with ENOMEM
+# when that fails; one more allocation on its path is tolerated), ours
+# parses the written buffer and allocates nothing.
+DIVERGENT="unassign_adapter unassign_domain ap_config"
+
 # report NAME: the test points of an operation's loop; whether the path
 # allocates at all and whether it succeeds despite some failed allocation
-# go to the transcript too (both modules compared).
+# go to the transcript too (both modules compared), but for $DIVERGENT.
 report() {
-	transcript "faults: $1: the path allocates :: $([ "$STEPS" -gt 0 ] && echo yes || echo no)"
-	transcript "faults: $1: some injected failure is tolerated :: $([ "$TOLERATED" -gt 0 ] && echo yes || echo no)"
+	case " $DIVERGENT " in
+	*" $1 "*) ;;
+	*)
+		transcript "faults: $1: the path allocates :: $([ "$STEPS" -gt 0 ] && echo yes || echo no)"
+		transcript "faults: $1: some injected failure is tolerated :: $([ "$TOLERATED" -gt 0 ] && echo yes || echo no)"
+		;;
+	esac
 	expect "faults: $1: without a fault it succeeds" "$FINAL" ok
 	expect "faults: $1: every refusal is ENOMEM" "$(echo "$ERRS" | sed 's/ENOMEM//' | words)" ""
 	expect "faults: $1: no injected failure changed the state or stayed" "$CHANGED" ""
