@@ -8,9 +8,7 @@
 # fails). Only allocations with the module's text on the stack count, so
 # the steps walk the driver's own error paths: mdev create,
 # assign/unassign of adapters and domains, assign of a control domain and
-# an ap_config write. With our module also the module load, every slab
-# allocation of finit_module made under module code counted (its own text
-# is not known before it loads: the kernel's whole module area).
+# an ap_config write.
 # Every injected failure must be refused with an errno and leave the state
 # (mdevs, matrix, guest_matrix, control domains, ap_config, bound queues,
 # masks) as it was, or be accepted with the complete result (then undone);
@@ -30,7 +28,7 @@ DBG=/sys/kernel/debug
 MAXSTEPS=1000
 OPS="create assign_adapter assign_domain assign_control_domain unassign_adapter unassign_domain ap_config"
 
-if [ "$VFIO_AP_MODULE" = ours ]; then plan 34; else plan 29; fi
+if [ "$VFIO_AP_MODULE" = ours ]; then plan 30; else plan 29; fi
 [ -w $DBG/failslab/probability ] && [ -w $DBG/fail_page_alloc/probability ] &&
 	[ -w /proc/self/fail-nth ] ||
 	bail_out "no fault injection in this kernel (the debug flavour has it)"
@@ -76,18 +74,6 @@ REJECT=$(awk '$3 == "vfio_create_group" { a = $1; next }
 	[ -n "$_s" ] && echo "$((0x$_s)) $((0x$_e))"
 })
 [ -n "$REJECT" ] || bail_out "vfio_create_group is not in /proc/kallsyms"
-
-# module_area: "START END" of the kernel's module area, in decimal: the
-# 2 GiB below the kernel image (s390), which starts 1 MiB below _stext
-# (the image is linked at 1 MiB), rounded down to 1 MiB.
-module_area() {
-	awk '$3 == "_stext" { print $1; exit }' /proc/kallsyms | {
-		read -r _t
-		[ -n "$_t" ] || return
-		_e=$(((0x$_t & ~0xfffff) - 0x100000))
-		echo "$((_e - (1 << 31))) $_e"
-	}
-}
 
 # module_range: "START END" of the loaded vfio_ap's memory (text first,
 # /proc/modules: size and base address), in decimal.
@@ -251,47 +237,6 @@ expect "faults: ap_config: the configuration is written" "$(echo "$AFTER" | grep
 inject 0 1
 mdev_rm $U1 >/dev/null
 expect "faults: the mdev goes" "$(mdevs)" ""
-
-if [ "$VFIO_AP_MODULE" = ours ]; then
-	# The module load: the allocations of finit_module with any module's
-	# memory on the stack count (the module's init and what it calls; not
-	# the loader's own), none of the other tasks'.
-	ko=$(modinfo -n vfio_ap)
-	area=$(module_area)
-	diag "faults: load: module area $(printf '%x-%x' $area), vfio_ap was at $(printf '%x-%x' $range)"
-	unload_vfio_ap
-	ok $? "faults: load: the module unloads before the loop"
-	inject $area 1
-	lstate() {
-		ls /sys/module/vfio_ap /sys/devices/vfio_ap $APB/drivers 2>&1
-		lsmod | awk '{ print $1, $3 }'
-	}
-	base=$(lstate)
-	n=1
-	errs=
-	changed=
-	while [ $n -le $MAXSTEPS ]; do
-		r=$($F $n load "$ko")
-		res=${r% *}
-		[ $((n % 20)) -ne 0 ] || echo "# load: step $n: $r" >/dev/console
-		[ "${r#* }" = 0 ] || break
-		if [ "$res" = ok ]; then
-			rmmod vfio_ap || changed="$changed $n:no-unload"
-		else
-			errs="$errs$_nl$res"
-		fi
-		[ "$(lstate)" = "$base" ] || changed="$changed $n:$res"
-		n=$((n + 1))
-	done
-	inject 0 1
-	errs=$(echo "$errs" | grep . | sort -u | words)
-	diag "faults: load: $((n - 1)) allocations failed in turn: refused with ${errs:-nothing}"
-	ok "$([ "$res" = ok ] && [ "${r#* }" != 0 ]; echo $?)" "faults: load: without a fault it loads"
-	ok "$([ $n -gt 1 ]; echo $?)" "faults: load: some allocation was failed"
-	ok "$([ -z "$changed" ]; echo $?)" "faults: load: no injected failure left anything loaded or changed"
-	[ -z "$changed" ] || diag "faults: load: changed by:$changed"
-	diag "faults: load: refusals: $errs"
-fi
 
 inject 0 1
 suite_cleanup
