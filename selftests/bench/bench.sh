@@ -115,7 +115,7 @@ hotplug() {
 		[ -n "$(echo ${_v#*:})" ] || continue
 		echo "# bench $1 $2 ${_v%%:*} $(echo "${_v#*:}" | tr ' ' '\n' | grep . | sort -n |
 			awk '{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-				printf "%d %d %d\n", m, v[1], v[NR]}')"
+				printf "%.0f %.0f %.0f\n", m, v[1], v[NR]}')"
 	done
 }
 
