@@ -99,11 +99,13 @@ impl Apcb {
     }
 
     /// The APQNs of the APM x AQM product, adapter-major and ascending.
+    #[inline]
     pub fn queues(&self) -> Queues {
         Queues::new(&self.apm, &self.aqm)
     }
 
     /// Number of APQNs in the product.
+    #[inline]
     pub const fn queue_count(&self) -> u32 {
         self.apm.count() * self.aqm.count()
     }
@@ -127,6 +129,7 @@ impl Apcb {
     }
 
     /// Whether each mask is a subset of the corresponding mask of `other`.
+    #[inline]
     pub const fn is_subset_of(&self, other: &Apcb) -> bool {
         self.apm.is_subset_of(&other.apm)
             && self.aqm.is_subset_of(&other.aqm)
@@ -150,6 +153,7 @@ pub struct Queues {
 
 impl Queues {
     /// The product `apm` x `aqm`.
+    #[inline]
     pub fn new(apm: &Mask, aqm: &Mask) -> Queues {
         let mut apids = apm.iter();
         // No domain means no queue at all, whatever the adapters.
