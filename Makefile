@@ -7,7 +7,8 @@
 #   make test         the full test suite (host and VM tests)
 #   make bench        C-vs-Rust benchmark table (one VM, both modules)
 #   make soak         the long runs: 100 load/unload cycles on both modules
-#                     (SOAK_CYCLES=N for another length)
+#                     (SOAK_CYCLES=N for another length), and the robustness
+#                     suite's long form (ROBUSTNESS_WRITES, ROBUSTNESS_SECONDS)
 #   make check        rustfmt and clippy on the host crate
 #   make docs         the HTML documentation (pinned Sphinx, warnings fail)
 #   make clean
@@ -19,7 +20,7 @@
 # KDIR=/path/to/kernel/build builds against your own kernel tree; it needs
 # CONFIG_RUST=y and CONFIG_VFIO_AP=m, built with the same rustc.
 
-.PHONY: modules demo test check docs clean check-kernel install uninstall bench soak soak-lifecycle
+.PHONY: modules demo test check docs clean check-kernel install uninstall bench soak soak-lifecycle soak-robustness
 
 modules:
 	tools/build-module.sh
@@ -54,7 +55,10 @@ uninstall:
 	tools/install.sh uninstall
 
 # The long runs, each behind its own target.
-soak: soak-lifecycle
+soak: soak-lifecycle soak-robustness
 
 soak-lifecycle:
 	tools/soak-lifecycle.sh
+
+soak-robustness:
+	tools/soak-robustness.sh

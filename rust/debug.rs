@@ -82,6 +82,7 @@ impl Area {
     /// pointer and formats only when read) with integer conversions only,
     /// one for each of `args` in order; other formats, or more than
     /// [`MAX_ARGS`] arguments, are dropped.
+    #[inline(never)]
     pub(crate) fn event(&self, level: i32, fmt: &'static CStr, args: &[c_long]) {
         if args.len() > MAX_ARGS || integer_format(fmt.to_bytes()) != Some(args.len()) {
             return;
@@ -105,6 +106,7 @@ impl Area {
 ///
 /// s390dbf counts every `%`, `%%` included, as one argument to fetch, so
 /// `%%` is refused too.
+#[inline(never)]
 fn integer_format(fmt: &[u8]) -> Option<usize> {
     let mut n = 0;
     let mut i = 0;

@@ -40,13 +40,28 @@ impl<'a> ShowBuffer<'a> {
     /// Lets `fill` write into the rest of the page, as the core model's
     /// formatters do (they take a page and return how much they wrote).
     pub(crate) fn fill_with(&mut self, fill: impl FnOnce(&mut [u8]) -> usize) {
-        let room = &mut self.buf[self.len..];
-        let n = fill(room).min(room.len().saturating_sub(1));
-        self.len += n;
+        let n = fill(self.room());
+        self.advance(n);
+    }
+
+    /// The unwritten rest of the page (outside the generic
+    /// [`ShowBuffer::fill_with`], which has one copy per caller).
+    #[inline(never)]
+    fn room(&mut self) -> &mut [u8] {
+        &mut self.buf[self.len..]
+    }
+
+    /// Counts `n` more bytes as written, at most all but the last byte of
+    /// the page.
+    #[inline(never)]
+    fn advance(&mut self, n: usize) {
+        let room = self.buf.len() - self.len;
+        self.len += n.min(room.saturating_sub(1));
     }
 }
 
 impl fmt::Write for ShowBuffer<'_> {
+    #[inline]
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let room = self.buf.len().saturating_sub(1).saturating_sub(self.len);
         let n = s.len().min(room);
@@ -73,13 +88,31 @@ unsafe extern "C" fn show_callback<T: Show>(
     _attr: *mut bindings::device_attribute,
     buf: *mut c_char,
 ) -> isize {
+    // SAFETY: What `show_with` requires is what sysfs guarantees this
+    // callback.
+    unsafe { show_with(dev, buf, T::show) }
+}
+
+/// The body of every [`show_callback`], once for all attributes (the
+/// generic callback only picks `show`).
+///
+/// # Safety
+///
+/// `dev` is a live device and `buf` a page-sized, writable buffer that
+/// nothing else uses during the call.
+#[inline(never)]
+unsafe fn show_with(
+    dev: *mut bindings::device,
+    buf: *mut c_char,
+    show: fn(&Device, &mut ShowBuffer<'_>) -> Result,
+) -> isize {
     // SAFETY: sysfs hands `show` a buffer of `PAGE_SIZE` bytes that nothing
     // else uses during the call.
     let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
     // SAFETY: `dev` is live for the duration of the callback.
     let dev = unsafe { Device::from_raw(dev) };
     let mut out = ShowBuffer::new(page);
-    match T::show(dev, &mut out) {
+    match show(dev, &mut out) {
         // CAST: at most `PAGE_SIZE - 1`, which fits.
         Ok(()) => out.len() as isize,
         Err(e) => e.to_errno() as isize,
@@ -105,12 +138,30 @@ unsafe extern "C" fn store_callback<T: Store>(
     buf: *const c_char,
     count: usize,
 ) -> isize {
+    // SAFETY: What `store_with` requires is what sysfs guarantees this
+    // callback.
+    unsafe { store_with(dev, buf, count, T::store) }
+}
+
+/// The body of every [`store_callback`], once for all attributes.
+///
+/// # Safety
+///
+/// `dev` is a live device and `buf` holds `count` readable bytes that stay
+/// valid and unchanged for the duration of the call.
+#[inline(never)]
+unsafe fn store_with(
+    dev: *mut bindings::device,
+    buf: *const c_char,
+    count: usize,
+    store: fn(&Device, &[u8]) -> Result,
+) -> isize {
     // SAFETY: sysfs passes a buffer of `count` bytes that stays valid and
     // unchanged for the duration of the call.
     let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
     // SAFETY: `dev` is live for the duration of the callback.
     let dev = unsafe { Device::from_raw(dev) };
-    match T::store(dev, input) {
+    match store(dev, input) {
         // CAST: sysfs never passes more than `PAGE_SIZE` bytes, which fits.
         Ok(()) => count as isize,
         Err(e) => e.to_errno() as isize,

@@ -360,19 +360,23 @@ suite_qargs() {
 suite_scripts() {
 	grep -v '^#' "$1/suite.list" | grep . | sed "s#^#$2/#"
 }
-# debug_vm NAME MODULE SUITE TIMEOUT [RUNNER ARGS...]: one debug kernel VM
-# in the background, with the suite's QEMU arguments, running the scripts
-# of $DSRC/selftests/SUITE/suite.list (or the scripts given after --).
+# debug_vm NAME MODULE SUITE TIMEOUT [RUNNER ARGS...] [-- SCRIPTS...]: one
+# debug kernel VM in the background, with the suite's QEMU arguments,
+# running the scripts of $DSRC/selftests/SUITE/suite.list (or SCRIPTS).
 debug_vm() {
-	local name=$1 module=$2 suite=$3 limit=$4 scripts=()
+	local name=$1 module=$2 suite=$3 limit=$4 scripts=() args=()
 	shift 4
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		args+=("$1")
+		shift
+	done
 	if [ "${1:-}" = -- ]; then
 		shift
 		scripts=("$@")
-		set --
 	else
 		mapfile -t scripts < <(suite_scripts "$DSRC/selftests/$suite" "$suite")
 	fi
+	set -- "${args[@]}"
 	# Leaks kmemleak may report for upstream, listed with the reason.
 	if [ "$module" = upstream ] && [ -f "$DSRC/selftests/$suite/known-leaks-upstream" ]; then
 		while IFS= read -r a; do set -- "$@" "--known-leak=$a"; done \
@@ -396,7 +400,8 @@ debug_run() {
 	if git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$DSRC" &&
 		KDIR=$DKDIR "$DSRC/tools/build-module.sh" >"$RESULTS/module-build-debug.log" 2>&1 &&
 		"$DSRC/selftests/kvm/tools/build.sh" >>"$RESULTS/module-build-debug.log" 2>&1 &&
-		KDIR=$DKDIR "$DSRC/selftests/pqap/tools/build.sh" >>"$RESULTS/module-build-debug.log" 2>&1; then
+		KDIR=$DKDIR "$DSRC/selftests/pqap/tools/build.sh" >>"$RESULTS/module-build-debug.log" 2>&1 &&
+		"$DSRC/selftests/faults/tools/build.sh" >>"$RESULTS/module-build-debug.log" 2>&1; then
 		count "module build (debug kernel)" 1 0 0
 		DEBUG_RUN=1
 		debug_vm debug-kvm-upstream upstream kvm 4800 --append vmtest.keep_module=1
@@ -404,7 +409,13 @@ debug_run() {
 		debug_vm debug-lifecycle-ours ours vfio_ap 1500 -- vfio_ap/module.sh
 		debug_vm debug-pqap-upstream upstream pqap 2400 --append vmtest.keep_module=1
 		debug_vm debug-pqap-ours ours pqap 2400
-		DEBUG_SUITES=(debug-kvm debug-pqap)
+		# Fault injection (selftests/faults, debug kernel only: no
+		# suite.list, so the normal loop does not run it); upstream kept
+		# loaded as above.
+		debug_vm debug-faults-upstream upstream faults 1200 --append vmtest.keep_module=1 \
+			-- faults/faults.sh
+		debug_vm debug-faults-ours ours faults 1200 -- faults/faults.sh
+		DEBUG_SUITES=(debug-kvm debug-pqap debug-faults)
 	else
 		cat "$RESULTS/module-build-debug.log" >&2
 		count "module build (debug kernel)" 0 1 0

@@ -11,9 +11,22 @@ fi
 
 # The run's length: VFIO_AP_SOAK=1 on the kernel command line (make soak)
 # makes every script of the suite run long; the default is short, for
-# make test. soak: whether it is set.
+# make test. soak: whether it is set. length NAME SHORT LONG: the value of
+# robustness.NAME=N on the kernel command line, else SHORT, or LONG with
+# VFIO_AP_SOAK=1; bails out on a value that is not a number.
 soak() {
 	grep -qw 'VFIO_AP_SOAK=1' /proc/cmdline
+}
+length() {
+	_v=$2
+	soak && _v=$3
+	for _a in $(cat /proc/cmdline); do
+		case $_a in robustness.$1=*) _v=${_a#*=} ;; esac
+	done
+	case $_v in
+	'' | *[!0-9]*) bail_out "robustness.$1=$_v is not a number" ;;
+	esac
+	echo "$_v"
 }
 
 # split_setup: module loaded, adapters 5 and 6 and domains 4 and 0x47 out

@@ -96,8 +96,24 @@ def table(label, path):
     return rows
 
 
+def code_size(ko):
+    """Bytes of every executable (flag X) section: .text, .text.*,
+    .init.text, .exit.text, .altinstr_replacement."""
+    out = subprocess.run(["readelf", "-S", "-W", ko], check=True, capture_output=True,
+                         text=True).stdout
+    total = 0
+    for line in out.splitlines():
+        # [Nr] Name Type Address Off Size ES Flg Lk Inf Al
+        m = re.match(r"\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+\S+\s+\S+\s+([0-9a-f]+)\s+\S+\s+(\S+)", line)
+        if m and "X" in m.group(3):
+            total += int(m.group(2), 16)
+    return total
+
+
 def sizes(ko_c, ko_rust):
-    print("\nModule sizes (size -A: .text, .data, .bss, .rodata; Berkeley text)")
+    print("\nModule sizes (size -A: .text, .data, .bss, .rodata; code: every executable"
+          " section, .init.text and .exit.text included; Berkeley text: code and"
+          " read-only data)")
     res = {}
     for name, ko in (("C", ko_c), ("Rust", ko_rust)):
         out = subprocess.run(["size", "-A", ko], check=True, capture_output=True, text=True).stdout
@@ -109,8 +125,8 @@ def sizes(ko_c, ko_rust):
         berk = subprocess.run(["size", ko], check=True, capture_output=True, text=True).stdout
         text = int(berk.splitlines()[1].split()[0])
         res[name] = (sec.get(".text", 0), sec.get(".data", 0), sec.get(".bss", 0),
-                     sec.get(".rodata", 0), text)
-    print(f"{'':6} {'.text':>8} {'.data':>8} {'.bss':>8} {'.rodata':>8} {'text':>8}")
+                     sec.get(".rodata", 0), code_size(ko), text)
+    print(f"{'':6} {'.text':>8} {'.data':>8} {'.bss':>8} {'.rodata':>8} {'code':>8} {'text':>8}")
     for name in ("C", "Rust"):
         print(f"{name:6} " + " ".join(f"{v:8d}" for v in res[name]))
     c, r = res["C"], res["Rust"]

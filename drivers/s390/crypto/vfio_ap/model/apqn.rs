@@ -43,6 +43,7 @@ impl Apqn {
     }
 
     /// The 16-bit queue id (`AP_MKQID`).
+    #[inline]
     pub fn qid(self) -> u16 {
         (u16::from(self.apid) << 8) | u16::from(self.apqi)
     }
@@ -51,12 +52,14 @@ impl Apqn {
 /// `aa.dddd`: two hex digits of APID and four of APQI, the form of sysfs
 /// queue device names and of the driver's log messages.
 impl fmt::Display for Apqn {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:02x}.{:04x}", self.apid, self.apqi)
     }
 }
 
 impl fmt::Debug for Apqn {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
     }

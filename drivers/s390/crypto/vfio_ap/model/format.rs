@@ -9,9 +9,6 @@
 //! the full text: a line that does not fit is cut, with no newline, and
 //! later lines add nothing. [`SysfsBuf`] reproduces that.
 
-use core::fmt::{self, Write};
-
-use super::apqn::Apqn;
 use super::mask::Mask;
 use super::matrix::{Apcb, Limits};
 
@@ -36,6 +33,7 @@ pub struct SysfsBuf<'a> {
 
 impl<'a> SysfsBuf<'a> {
     /// An empty output over `buf`.
+    #[inline(never)]
     pub fn new(buf: &'a mut [u8]) -> SysfsBuf<'a> {
         let cap = buf.len().min(SYSFS_PAGE_SIZE).saturating_sub(1);
         SysfsBuf { buf, len: 0, cap }
@@ -59,16 +57,30 @@ impl<'a> SysfsBuf<'a> {
     }
 }
 
-impl Write for SysfsBuf<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let room = self.cap - self.len;
-        let n = s.len().min(room);
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+impl SysfsBuf<'_> {
+    /// Appends what fits of `bytes`. Truncation is not an error: the C
+    /// code ignores it too.
+    #[inline(never)]
+    pub fn push(&mut self, bytes: &[u8]) {
+        let n = bytes.len().min(self.cap - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
         self.len += n;
-        // Truncation is not an error: the C code ignores it too.
-        Ok(())
     }
 }
+
+/// Fills `digits` with the lower-case hex digits of `value`, the last
+/// digit of `digits` being the lowest nibble (`%0Nx` for N =
+/// `digits.len()` up to 16, with the value's higher digits dropped).
+///
+/// Written out rather than through `core::fmt`: the module's text is
+/// smaller without the formatting machinery.
+fn put_hex(digits: &mut [u8], value: u64) {
+    for (i, d) in digits.iter_mut().rev().enumerate() {
+        *d = HEX_DIGITS[((value >> (4 * i)) & 0xf) as usize];
+    }
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// The `matrix` / `guest_matrix` text of an APCB.
 ///
@@ -76,53 +88,66 @@ impl Write for SysfsBuf<'_> {
 /// `aa.dddd` line per APQN, adapter-major. With only adapters: `aa.`
 /// lines; with only domains: `.dddd` lines; with neither: nothing. Hex is
 /// lower-case. Returns the number of bytes written.
+#[inline(never)]
 pub fn format_matrix(apcb: &Apcb, limits: &Limits, buf: &mut [u8]) -> usize {
     let mut out = SysfsBuf::new(buf);
     let apm = apcb.apm.and(&Mask::up_to(limits.apm_max));
     let aqm = apcb.aqm.and(&Mask::up_to(limits.aqm_max));
-    // Writing to a SysfsBuf cannot fail; `let _` keeps the C semantics of
-    // ignoring truncation.
-    if !apm.is_empty() && !aqm.is_empty() {
-        for apid in &apm {
-            for apqi in &aqm {
-                let _ = writeln!(out, "{}", Apqn::new(apid, apqi));
-            }
-        }
-    } else if !apm.is_empty() {
-        for apid in &apm {
-            let _ = writeln!(out, "{:02x}.", apid);
-        }
+    if apm.is_empty() {
+        format_ids(&aqm, b".0000\n", 1, 4, &mut out);
+    } else if aqm.is_empty() {
+        format_ids(&apm, b"00.\n", 0, 2, &mut out);
     } else {
-        for apqi in &aqm {
-            let _ = writeln!(out, ".{:04x}", apqi);
+        let mut line = *b"00.0000\n";
+        for apid in &apm {
+            put_hex(&mut line[..2], apid.into());
+            format_ids(&aqm, &line, 3, 4, &mut out);
         }
     }
     out.len()
 }
 
+/// One line per id of `ids`: `template` (at most 8 bytes) with the
+/// `width` digits at `at` set to the id.
+#[inline(never)]
+fn format_ids(ids: &Mask, template: &[u8], at: usize, width: usize, out: &mut SysfsBuf<'_>) {
+    let mut line = [0u8; 8];
+    let line = &mut line[..template.len()];
+    line.copy_from_slice(template);
+    for id in ids {
+        put_hex(&mut line[at..at + width], id.into());
+        out.push(line);
+    }
+}
+
 /// The `control_domains` text: one `dddd` line per control domain up to
 /// `adm_max`, ascending. Returns the number of bytes written.
+#[inline(never)]
 pub fn format_control_domains(adm: &Mask, adm_max: u8, buf: &mut [u8]) -> usize {
     let mut out = SysfsBuf::new(buf);
-    for id in adm.iter_up_to(adm_max) {
-        let _ = writeln!(out, "{:04x}", id);
-    }
+    format_ids(&adm.and(&Mask::up_to(adm_max)), b"0000\n", 0, 4, &mut out);
     out.len()
 }
 
 /// The `ap_config` text: `APM,AQM,ADM\n`, each mask as `0x` and 64 hex
 /// digits, all 256 bits. Always [`AP_CONFIG_SHOW_LEN`] bytes given a page.
+#[inline(never)]
 pub fn format_ap_config(apcb: &Apcb, buf: &mut [u8]) -> usize {
     let mut out = SysfsBuf::new(buf);
-    let _ = writeln!(out, "{},{},{}", apcb.apm, apcb.aqm, apcb.adm);
+    for (i, mask) in [&apcb.apm, &apcb.aqm, &apcb.adm].into_iter().enumerate() {
+        out.push(&mask.to_hex());
+        out.push(if i == 2 { b"\n" } else { b"," });
+    }
     out.len()
 }
 
 /// The AP bus `apmask`/`aqmask` text: the mask and a newline.
 #[cfg(any(test, not(CONFIG_RUST)))]
+#[inline(never)]
 pub fn format_bus_mask(mask: &Mask, buf: &mut [u8]) -> usize {
     let mut out = SysfsBuf::new(buf);
-    let _ = writeln!(out, "{}", mask);
+    out.push(&mask.to_hex());
+    out.push(b"\n");
     out.len()
 }
 

@@ -114,6 +114,7 @@ impl DefaultOwner for DefaultMasks {
         self.apmask.test(q.apid) && self.aqmask.test(q.apqi)
     }
 
+    #[inline]
     fn owns_any(&self, apm: &Mask, aqm: &Mask) -> bool {
         apm.intersects(&self.apmask) && aqm.intersects(&self.aqmask)
     }
@@ -153,6 +154,7 @@ impl QueueSet {
 
     /// Adds every APQN of `apm` x `aqm`.
     #[cfg(any(test, not(CONFIG_RUST)))]
+    #[inline]
     pub fn insert_product(&mut self, apm: &Mask, aqm: &Mask) {
         for apid in apm {
             self.rows[usize::from(apid)] |= *aqm;
@@ -166,12 +168,14 @@ impl QueueSet {
 
     /// Number of APQNs in the set.
     #[cfg(any(test, not(CONFIG_RUST)))]
+    #[inline]
     pub fn len(&self) -> usize {
         self.rows.iter().map(|r| r.count() as usize).sum()
     }
 
     /// Whether the set is empty.
     #[cfg(any(test, not(CONFIG_RUST)))]
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.rows.iter().all(Mask::is_empty)
     }
@@ -183,6 +187,7 @@ impl QueueSet {
     }
 
     /// The APQNs, adapter-major and ascending.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = Apqn> + '_ {
         (0..=255u8).flat_map(move |apid| {
             self.rows[usize::from(apid)]
@@ -193,6 +198,7 @@ impl QueueSet {
 }
 
 impl core::fmt::Debug for QueueSet {
+    #[inline]
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_set().entries(self.iter()).finish()
     }
@@ -298,6 +304,7 @@ impl DefaultOwner for HostState {
         self.defaults.owned_by_default(q)
     }
 
+    #[inline]
     fn owns_any(&self, apm: &Mask, aqm: &Mask) -> bool {
         self.defaults.owns_any(apm, aqm)
     }

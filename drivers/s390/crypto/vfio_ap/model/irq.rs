@@ -12,6 +12,7 @@
 use super::apqn::Apqn;
 use super::host::HostState;
 use super::mdev::Mdev;
+use super::parse::hex_value;
 use super::response::{
     QueueStatus, RC_BUSY, RC_INVALID_ADDRESS, RC_NORMAL, RC_OTHERWISE_CHANGED, RC_Q_NOT_AVAIL,
     RC_RESET_IN_PROGRESS,
@@ -116,24 +117,22 @@ pub fn uuid_words(name: &[u8]) -> Option<[u64; 6]> {
     if name.len() != 36 {
         return None;
     }
-    // (start, digits) of each number in the name.
-    const FIELDS: [(usize, usize); 6] = [(0, 8), (9, 4), (14, 4), (19, 4), (24, 4), (28, 8)];
-    for dash in [8, 13, 18, 23] {
-        if name[dash] != b'-' {
-            return None;
-        }
-    }
     let mut words = [0u64; 6];
-    for (w, (start, len)) in words.iter_mut().zip(FIELDS) {
-        for &c in &name[start..start + len] {
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => return None,
-            };
-            *w = (*w << 4) | u64::from(d);
+    let mut w = 0;
+    for (i, &c) in name.iter().enumerate() {
+        // A dash ends a number; so does position 28, inside the last
+        // group (4 digits, then 8).
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            w += 1;
+            continue;
         }
+        if i == 28 {
+            w += 1;
+        }
+        words[w] = (words[w] << 4) | u64::from(hex_value(c)?);
     }
     Some(words)
 }

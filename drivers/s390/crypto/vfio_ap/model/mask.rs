@@ -45,17 +45,20 @@ impl Mask {
 
     /// A mask from its four words, word 0 holding ids 0..=63 with id 0 in
     /// the most significant bit.
+    #[inline]
     pub const fn from_words(words: [u64; 4]) -> Mask {
         Mask { words }
     }
 
     /// The four words, laid out like the kernel's `unsigned long[4]`.
+    #[inline]
     pub const fn words(&self) -> [u64; 4] {
         self.words
     }
 
     /// A mask from 32 bytes in big-endian order, as QCI and the CRYCB hold
     /// it (byte 0, bit 7 is id 0).
+    #[inline]
     pub fn from_be_bytes(bytes: [u8; 32]) -> Mask {
         let mut words = [0u64; 4];
         for (w, chunk) in words.iter_mut().zip(bytes.chunks_exact(8)) {
@@ -68,6 +71,7 @@ impl Mask {
 
     /// The 32 bytes in big-endian order (the inverse of
     /// [`Mask::from_be_bytes`]).
+    #[inline]
     pub fn to_be_bytes(&self) -> [u8; 32] {
         let mut out = [0u8; 32];
         for (chunk, w) in out.chunks_exact_mut(8).zip(self.words.iter()) {
@@ -77,6 +81,7 @@ impl Mask {
     }
 
     /// A mask holding exactly `ids`.
+    #[inline]
     pub const fn from_ids(ids: &[u8]) -> Mask {
         let mut m = Mask::EMPTY;
         let mut i = 0;
@@ -123,6 +128,7 @@ impl Mask {
     }
 
     /// This mask with `id` added.
+    #[inline]
     pub const fn with(mut self, id: u8) -> Mask {
         let (w, bit) = locate(id);
         self.words[w] |= bit;
@@ -130,6 +136,7 @@ impl Mask {
     }
 
     /// This mask with `id` removed.
+    #[inline]
     pub const fn without(mut self, id: u8) -> Mask {
         let (w, bit) = locate(id);
         self.words[w] &= !bit;
@@ -137,6 +144,7 @@ impl Mask {
     }
 
     /// Intersection.
+    #[inline(never)]
     pub const fn and(&self, other: &Mask) -> Mask {
         Mask {
             words: [
@@ -149,6 +157,7 @@ impl Mask {
     }
 
     /// Union.
+    #[inline]
     pub const fn or(&self, other: &Mask) -> Mask {
         Mask {
             words: [
@@ -161,6 +170,7 @@ impl Mask {
     }
 
     /// The ids of `self` that are not in `other` (`bitmap_andnot`).
+    #[inline(never)]
     pub const fn and_not(&self, other: &Mask) -> Mask {
         Mask {
             words: [
@@ -173,6 +183,7 @@ impl Mask {
     }
 
     /// Complement.
+    #[inline]
     pub const fn complement(&self) -> Mask {
         Mask {
             words: [
@@ -185,11 +196,13 @@ impl Mask {
     }
 
     /// Whether no id is set.
+    #[inline(never)]
     pub const fn is_empty(&self) -> bool {
         (self.words[0] | self.words[1] | self.words[2] | self.words[3]) == 0
     }
 
     /// Whether all 256 ids are set.
+    #[inline]
     pub const fn is_full(&self) -> bool {
         (self.words[0] & self.words[1] & self.words[2] & self.words[3]) == u64::MAX
     }
@@ -200,11 +213,13 @@ impl Mask {
     }
 
     /// Whether every id of `self` is in `other`.
+    #[inline]
     pub const fn is_subset_of(&self, other: &Mask) -> bool {
         self.and_not(other).is_empty()
     }
 
     /// Number of ids set.
+    #[inline]
     pub const fn count(&self) -> u32 {
         self.words[0].count_ones()
             + self.words[1].count_ones()
@@ -213,11 +228,13 @@ impl Mask {
     }
 
     /// The smallest id, if any (`find_first_bit_inv`).
+    #[inline]
     pub fn first(&self) -> Option<u8> {
         self.iter().next()
     }
 
     /// The largest id, if any.
+    #[inline]
     pub fn last(&self) -> Option<u8> {
         let mut w = 4;
         while w > 0 {
@@ -232,6 +249,7 @@ impl Mask {
     }
 
     /// The ids in ascending order (`for_each_set_bit_inv`).
+    #[inline(never)]
     pub fn iter(&self) -> Iter {
         Iter {
             words: self.words,
@@ -241,12 +259,14 @@ impl Mask {
 
     /// The ids up to and including `max`, ascending: the scan limit the
     /// sysfs show functions apply (`apm_max + 1` bits).
+    #[inline]
     pub fn iter_up_to(&self, max: u8) -> Iter {
         self.and(&Mask::up_to(max)).iter()
     }
 
     /// The text `0x` followed by 64 lower-case hex digits, the format of
     /// the AP bus `apmask`/`aqmask` and of each `ap_config` field.
+    #[inline]
     pub fn to_hex(&self) -> [u8; MASK_HEX_LEN] {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut out = [0u8; MASK_HEX_LEN];
@@ -267,6 +287,7 @@ impl Mask {
 
 impl BitAnd for Mask {
     type Output = Mask;
+    #[inline]
     fn bitand(self, rhs: Mask) -> Mask {
         self.and(&rhs)
     }
@@ -274,6 +295,7 @@ impl BitAnd for Mask {
 
 impl BitOr for Mask {
     type Output = Mask;
+    #[inline]
     fn bitor(self, rhs: Mask) -> Mask {
         self.or(&rhs)
     }
@@ -281,18 +303,21 @@ impl BitOr for Mask {
 
 impl Not for Mask {
     type Output = Mask;
+    #[inline]
     fn not(self) -> Mask {
         self.complement()
     }
 }
 
 impl BitAndAssign for Mask {
+    #[inline]
     fn bitand_assign(&mut self, rhs: Mask) {
         *self = self.and(&rhs);
     }
 }
 
 impl BitOrAssign for Mask {
+    #[inline]
     fn bitor_assign(&mut self, rhs: Mask) {
         *self = self.or(&rhs);
     }
@@ -300,6 +325,7 @@ impl BitOrAssign for Mask {
 
 /// Formats as the `0x` + 64 hex digit text (see [`Mask::to_hex`]).
 impl fmt::Display for Mask {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -311,6 +337,7 @@ impl fmt::Display for Mask {
 
 /// Lists the ids, e.g. `{1, 5, 255}`, which is what a test failure wants.
 impl fmt::Debug for Mask {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.iter()).finish()
     }
@@ -319,6 +346,7 @@ impl fmt::Debug for Mask {
 impl<'a> IntoIterator for &'a Mask {
     type Item = u8;
     type IntoIter = Iter;
+    #[inline]
     fn into_iter(self) -> Iter {
         self.iter()
     }
@@ -357,6 +385,7 @@ impl Iterator for Iter {
         None
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = self
             .words

@@ -101,12 +101,14 @@ impl Apcb {
 
     /// The APQNs of the APM x AQM product, adapter-major and ascending.
     #[cfg(any(test, not(CONFIG_RUST)))]
+    #[inline]
     pub fn queues(&self) -> Queues {
         Queues::new(&self.apm, &self.aqm)
     }
 
     /// Number of APQNs in the product.
     #[cfg(any(test, not(CONFIG_RUST)))]
+    #[inline]
     pub const fn queue_count(&self) -> u32 {
         self.apm.count() * self.aqm.count()
     }
@@ -131,6 +133,7 @@ impl Apcb {
 
     /// Whether each mask is a subset of the corresponding mask of `other`.
     #[cfg(any(test, not(CONFIG_RUST)))]
+    #[inline]
     pub const fn is_subset_of(&self, other: &Apcb) -> bool {
         self.apm.is_subset_of(&other.apm)
             && self.aqm.is_subset_of(&other.aqm)
@@ -154,6 +157,7 @@ pub struct Queues {
 
 impl Queues {
     /// The product `apm` x `aqm`.
+    #[inline]
     pub fn new(apm: &Mask, aqm: &Mask) -> Queues {
         let mut apids = apm.iter();
         // No domain means no queue at all, whatever the adapters.

@@ -29,7 +29,7 @@ fn byte_at(s: &[u8], i: usize) -> u8 {
 }
 
 /// Value of a hex digit of either case.
-fn hex_value(c: u8) -> Option<u8> {
+pub(super) fn hex_value(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),

@@ -39,6 +39,7 @@ pub struct Plan {
 
 impl Plan {
     /// A plan that does nothing: the guest keeps `shadow`.
+    #[inline(never)]
     pub const fn unchanged(shadow: &Apcb) -> Plan {
         Plan {
             old_shadow: *shadow,
@@ -50,6 +51,7 @@ impl Plan {
 
     /// A plan from the guest APCB before and after and the resets; the
     /// guest is updated if and only if the APCB changed.
+    #[inline(never)]
     pub fn new(old_shadow: Apcb, new_shadow: Apcb, resets: ResetSet) -> Plan {
         Plan {
             old_shadow,

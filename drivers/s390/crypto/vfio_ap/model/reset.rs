@@ -103,11 +103,13 @@ impl ResetSet {
 
     /// Whether `q` is in the set.
     #[cfg(any(test, not(CONFIG_RUST)))]
+    #[inline]
     pub fn contains(&self, q: Apqn) -> bool {
         self.rects().iter().any(|r| r.contains(q))
     }
 
     /// Every queue of the set once, bound or not.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = Apqn> + '_ {
         self.rects().iter().enumerate().flat_map(move |(i, r)| {
             let earlier = &self.rects[..i];
@@ -119,6 +121,7 @@ impl ResetSet {
     /// Every queue of the set that is in `bound`, once: the ZAPQs to
     /// issue.
     #[cfg(any(test, not(CONFIG_RUST)))]
+    #[inline]
     pub fn queues<'a>(&'a self, bound: &'a QueueSet) -> impl Iterator<Item = Apqn> + 'a {
         self.iter().filter(move |q| bound.contains(*q))
     }

@@ -5,7 +5,6 @@
 use super::apqn::Apqn;
 use super::format::SysfsBuf;
 use super::mdev::Mdev;
-use core::fmt::Write;
 
 /// The state a bound queue reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +31,7 @@ impl QueueState {
     /// Writes the text into a sysfs page; returns its length.
     pub fn show(self, buf: &mut [u8]) -> usize {
         let mut out = SysfsBuf::new(buf);
-        let _ = out.write_str(self.text());
+        out.push(self.text().as_bytes());
         out.len()
     }
 }

@@ -1,0 +1,247 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Fault injection (debug kernel only: failslab, fail_page_alloc and their
+# debugfs with the stack trace filter). Each operation runs again and
+# again with the N-th allocation of the writing task failing, N = 1, 2,
+# ... until a run makes fewer than N allocations (tools/failnth, the
+# kernel's /proc/self/fail-nth: per task, so nothing else in the guest
+# fails). Only allocations with the module's text on the stack count, so
+# the steps walk the driver's own error paths: mdev create,
+# assign/unassign of adapters and domains, assign of a control domain and
+# an ap_config write.
+# Every injected failure must be refused with an errno and leave the state
+# (mdevs, matrix, guest_matrix, control domains, ap_config, bound queues,
+# masks) as it was, or be accepted with the complete result (then undone);
+# the run without a fault must succeed. The runner fails a kernel splat;
+# the debug kernel's kmemleak scan at the end of the run fails a leak; our
+# module must unload at the end (upstream's stays loaded on the debug
+# kernel, vmtest.keep_module=1).
+. ./lib/vm.sh
+. ./vfio_ap/common.sh
+TAP_UNIQUE_NAMES=/tmp/faults-test-names
+TODO_LIST=
+[ "$VFIO_AP_MODULE" = ours ] && TODO_LIST=./faults/todo-ours
+
+F=./faults/tools/failnth
+DBG=/sys/kernel/debug
+# Steps per operation at most: far more than any path here allocates.
+MAXSTEPS=1000
+OPS="create assign_adapter assign_domain assign_control_domain unassign_adapter unassign_domain ap_config"
+
+if [ "$VFIO_AP_MODULE" = ours ]; then plan 30; else plan 29; fi
+[ -w $DBG/failslab/probability ] && [ -w $DBG/fail_page_alloc/probability ] &&
+	[ -w /proc/self/fail-nth ] ||
+	bail_out "no fault injection in this kernel (the debug flavour has it)"
+
+# inject RANGE_START RANGE_END [PAGES]: failslab (and, with PAGES=1,
+# fail_page_alloc) count the allocations whose stack has an address in
+# [RANGE_START, RANGE_END); nothing fails but the one fail-nth asks for
+# (probability 0), sleeping allocations and order-0 pages included,
+# silently (verbose 0: a forced failure would print a call trace).
+inject() {
+	for _a in failslab fail_page_alloc; do
+		_d=$DBG/$_a
+		echo 0 >$_d/probability
+		echo 1 >$_d/interval
+		echo -1 >$_d/times
+		echo 0 >$_d/space
+		echo 0 >$_d/verbose
+		echo Y >$_d/task-filter
+		echo N >$_d/ignore-gfp-wait
+		echo 32 >$_d/stacktrace-depth
+		echo "${REJECT% *}" >$_d/reject-start
+		echo "${REJECT#* }" >$_d/reject-end
+		echo "$1" >$_d/require-start
+		echo "$2" >$_d/require-end
+	done
+	echo N >$DBG/fail_page_alloc/ignore-gfp-highmem
+	echo 0 >$DBG/fail_page_alloc/min-order
+	# An empty range: no page allocation counts.
+	if [ "${3:-0}" != 1 ]; then
+		echo 0 >$DBG/fail_page_alloc/require-start
+		echo 1 >$DBG/fail_page_alloc/require-end
+	fi
+}
+
+# The VFIO core's vfio_create_group leaves the group's iommu_group set when
+# registering the group's character device fails, and the group's release
+# then warns (WARN_ON in vfio_group_release), with either vfio_ap module:
+# allocations with that function on the stack never fail here (REJECT,
+# its text from /proc/kallsyms: START END in decimal).
+REJECT=$(awk '$3 == "vfio_create_group" { a = $1; next }
+	a != "" { print $1, a; exit }' /proc/kallsyms | {
+	read -r _e _s
+	[ -n "$_s" ] && echo "$((0x$_s)) $((0x$_e))"
+})
+[ -n "$REJECT" ] || bail_out "vfio_create_group is not in /proc/kallsyms"
+
+# module_range: "START END" of the loaded vfio_ap's memory (text first,
+# /proc/modules: size and base address), in decimal.
+module_range() {
+	awk '$1 == "vfio_ap" { print $6, $2 }' /proc/modules | {
+		read -r _base _size
+		[ -n "$_base" ] && echo "$(($_base)) $(($_base + _size))"
+	}
+}
+
+# state: what an operation may change, in two forks (each costs tens of
+# milliseconds on the debug kernel under TCG): the mdevs, the queues bound
+# to vfio_ap, U1's matrix, guest_matrix, control domains and ap_config,
+# the masks, the available instances (a missing file's error included).
+state() {
+	ls $T/devices $VDRV 2>&1
+	cat $M/$U1/matrix $M/$U1/guest_matrix $M/$U1/control_domains $M/$U1/ap_config \
+		$APB/apmask $APB/aqmask $T/available_instances 2>&1
+}
+
+# settled BASE: whether the state is BASE, waiting up to 8 s for it: a
+# device the mdev core failed to set up goes in its release, which the
+# debug kernel delays by one to four seconds (kobject releases delayed).
+settled() {
+	_w=0
+	while [ "$(state)" != "$1" ]; do
+		[ $_w -lt 8 ] || return 1
+		sleep 1
+		_w=$((_w + 1))
+	done
+}
+
+# steps NAME FILE VALUE UNDO: the fault loop for the write of VALUE to
+# FILE (VALUE "uuid": a new mdev UUID each step, see step_uuid); UNDO VALUE
+# (a command) takes back a write that succeeded. Sets STEPS (injected
+# failures), ERRS (the distinct refusals' errnos, sorted), TOLERATED
+# (injected failures the operation succeeded with), CHANGED (refusals that
+# changed the state or accepted writes whose undo did not restore it,
+# "N:RESULT"), FINAL (the result without a fault) and AFTER (the state it
+# made).
+steps() {
+	_base=$(state)
+	echo "$_base" >/tmp/faults.base
+	_n=1
+	ERRS=
+	CHANGED=
+	TOLERATED=0
+	while [ $_n -le $MAXSTEPS ]; do
+		_v=$3
+		[ "$_v" != uuid ] || _v=$(step_uuid $_n)
+		_r=$($F $_n write "$2" "$_v")
+		_res=${_r% *}
+		# Progress, to the console (for a run that hits its time limit).
+		[ $((_n % 20)) -ne 0 ] || echo "# $1: step $_n: $_r" >/dev/console
+		[ "${_r#* }" = 0 ] || break
+		if [ "$_res" = ok ]; then
+			TOLERATED=$((TOLERATED + 1))
+			$4 "$_v" >/dev/null
+		else
+			ERRS="$ERRS$_nl$_res"
+		fi
+		if [ "$3" = uuid ]; then
+			# A refused create: no mdev of that UUID. The rest of the
+			# state is compared once at the end, after the undo of the
+			# last create (it may wait for the delayed releases).
+			[ ! -e "$T/devices/$_v" ] || CHANGED="$CHANGED $_n:$_res"
+		elif ! settled "$_base"; then
+			[ -n "$CHANGED" ] ||
+				diag "$1: step $_n ($_res) changed: $(state | diff /tmp/faults.base - | grep '^[-+][^-+]' | words)"
+			CHANGED="$CHANGED $_n:$_res"
+		fi
+		_n=$((_n + 1))
+	done
+	STEPS=$((_n - 1))
+	FINAL=$_res
+	[ "${_r#* }" != 0 ] || FINAL="no end after $MAXSTEPS steps ($_r)"
+	AFTER=$(state)
+	$4 "$_v" >/dev/null
+	if ! settled "$_base"; then
+		diag "$1: at the end: $(state | diff /tmp/faults.base - | grep '^[-+][^-+]' | words)"
+		CHANGED="$CHANGED at-the-end"
+	fi
+	ERRS=$(echo "$ERRS" | grep . | sort -u | words)
+	diag "faults: $1: $STEPS allocations failed in turn: refused with ${ERRS:-nothing}, $TOLERATED tolerated"
+}
+
+# step_uuid N: an mdev UUID for step N (a failed create's UUID stays taken
+# until the delayed release).
+step_uuid() {
+	printf '%08x-0000-4000-8000-00000000f417\n' "$1"
+}
+
+# Operations whose allocations differ by design: an unassign resets the
+# queues it takes from the guest, and ours keeps the resets it waits for
+# in parallel in a list that grows as it goes (with no memory for it, it
+# waits for each reset in turn: the operation still succeeds, every queue
+# reset); upstream embeds a work item in each queue and allocates nothing.
+# An ap_config write: upstream copies the input first (refused with ENOMEM
+# when that fails; one more allocation on its path is tolerated), ours
+# parses the written buffer and allocates nothing.
+DIVERGENT="unassign_adapter unassign_domain ap_config"
+
+# report NAME: the test points of an operation's loop; whether the path
+# allocates at all and whether it succeeds despite some failed allocation
+# go to the transcript too (both modules compared), but for $DIVERGENT.
+report() {
+	case " $DIVERGENT " in
+	*" $1 "*) ;;
+	*)
+		transcript "faults: $1: the path allocates :: $([ "$STEPS" -gt 0 ] && echo yes || echo no)"
+		transcript "faults: $1: some injected failure is tolerated :: $([ "$TOLERATED" -gt 0 ] && echo yes || echo no)"
+		;;
+	esac
+	expect "faults: $1: without a fault it succeeds" "$FINAL" ok
+	expect "faults: $1: every refusal is ENOMEM" "$(echo "$ERRS" | sed 's/ENOMEM//' | words)" ""
+	expect "faults: $1: no injected failure changed the state or stayed" "$CHANGED" ""
+}
+
+# The undo commands.
+undo_create() { mdev_rm "$1"; }
+undo_assign_adapter() { wr "$1" $M/$U1/unassign_adapter; }
+undo_assign_domain() { wr "$1" $M/$U1/unassign_domain; }
+undo_assign_control_domain() { wr "$1" $M/$U1/unassign_control_domain; }
+undo_unassign_adapter() { wr "$1" $M/$U1/assign_adapter; }
+undo_unassign_domain() { wr "$1" $M/$U1/assign_domain; }
+undo_ap_config() { wr "$old" $M/$U1/ap_config; }
+
+suite_cleanup
+r=$(load_vfio_ap && echo OK)
+r="$r $(wrn -5,-6 $APB/apmask) $(wrn -4,-0x47 $APB/aqmask) $(bind_free)"
+expect "faults: setup" "$r" "OK OK OK OK"
+range=$(module_range)
+check "faults: the module's memory range is known" [ -n "$range" ]
+inject $range 1
+
+# The mdev create; the loops below work on the mdev it leaves.
+steps create $T/create uuid undo_create
+report create
+expect "faults: create: the mdev is there" "$(echo "$AFTER" | grep -c "^$(step_uuid $((STEPS + 1)))\$")" 1
+mdev_new $U1 >/dev/null
+r="$(wrn 6 $M/$U1/assign_adapter) $(wrn 4 $M/$U1/assign_domain) $(wrn 0xab $M/$U1/assign_control_domain)"
+expect "faults: the mdev gets adapter 6, domain 4, control domain 0xab" "$r" "OK OK OK"
+
+for op in assign_adapter:5 assign_domain:0x47 assign_control_domain:4 unassign_adapter:6 \
+	unassign_domain:4; do
+	steps ${op%:*} $M/$U1/${op%:*} ${op#*:} undo_${op%:*}
+	report ${op%:*}
+done
+# ap_config: the configuration of adapters 5 and 6, domains 4 and 0x47,
+# control domains 4 and 0xab (read back after assigning it), written over
+# the mdev's.
+old=$(cat $M/$U1/ap_config)
+r="$(wr 5 $M/$U1/assign_adapter) $(wr 0x47 $M/$U1/assign_domain) $(wr 4 $M/$U1/assign_control_domain)"
+new=$(cat $M/$U1/ap_config)
+r="$r $(wr "$old" $M/$U1/ap_config)"
+expect "faults: ap_config: the new configuration" "$r $([ "$new" != "$old" ] && echo differs)" "OK OK OK OK differs"
+steps ap_config $M/$U1/ap_config "$new" undo_ap_config
+report ap_config
+expect "faults: ap_config: the configuration is written" "$(echo "$AFTER" | grep -c "^$new\$")" 1
+
+inject 0 1
+mdev_rm $U1 >/dev/null
+expect "faults: the mdev goes" "$(mdevs)" ""
+
+inject 0 1
+suite_cleanup
+if [ "$VFIO_AP_MODULE" = ours ]; then
+	ok "$([ ! -d /sys/module/vfio_ap ]; echo $?)" "faults: the module unloads at the end"
+fi
+expect "faults: cleanup" "$(mdevs)" ""
+done_testing
