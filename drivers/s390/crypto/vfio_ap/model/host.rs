@@ -418,7 +418,8 @@ mod tests {
 
     #[test]
     fn bound_and_passable_queues() {
-        let mut h = HostState::new(ApConfig::EMPTY, DefaultMasks::NONE);
+        // On the heap: a KUnit case's kernel thread has too little stack.
+        let mut h = crate::model::testutil::host_state(ApConfig::EMPTY, DefaultMasks::NONE);
         let q = Apqn::new(1, 2);
         assert!(!h.is_passable(q));
         h.set_reset_response(q, RC_Q_NOT_AVAIL);
