@@ -10,9 +10,10 @@ cd "$VFIO_AP_TOP"
 
 APPEND=(--append VFIO_AP_SOAK=1)
 for v in ROBUSTNESS_WRITES:writes ROBUSTNESS_SECONDS:seconds; do
-	val=${!v%%:*}
+	name=${v%%:*}
+	val=${!name:-}
 	[ -n "$val" ] || continue
-	case $val in *[!0-9]*) die "${v%%:*}=$val is not a number" ;; esac
+	case $val in *[!0-9]*) die "$name=$val is not a number" ;; esac
 	APPEND+=(--append "robustness.${v#*:}=$val")
 done
 # Some 30 ms a write under TCG on a loaded machine, ten attributes, the
