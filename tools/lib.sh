@@ -170,3 +170,15 @@ download_deb() {
 	fi
 	printf '%s\n' "$f"
 }
+
+# suite_qargs DIR: QARGS from the suite's qemu.args (one argument a line).
+suite_qargs() {
+	QARGS=()
+	while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
+		< <(grep -v '^[[:space:]]*#' "$1/qemu.args" | grep .)
+}
+# suite_scripts DIR NAME: the scripts of the suite's suite.list, as the
+# runner takes them (NAME/SCRIPT).
+suite_scripts() {
+	grep -v '^#' "$1/suite.list" | grep . | sed "s#^#$2/#"
+}

@@ -17,14 +17,13 @@ soak_setup() {
 # and its TAP lines matching "not ok" or PATTERN, then compares the two
 # transcripts. Returns non-zero on any failure.
 soak_both() {
-	local name=$1 suite=$2 limit=$3 pattern=$4 failed=0 module a qargs=()
+	local name=$1 suite=$2 limit=$3 pattern=$4 failed=0 module QARGS
 	shift 4
-	while IFS= read -r a; do qargs+=("--qemu-arg=$a"); done \
-		< <(grep -v '^[[:space:]]*#' "selftests/$suite/qemu.args" | grep .)
+	suite_qargs "selftests/$suite"
 	for module in upstream ours; do
 		log "$name soak, $module module (log: $OUT/$module.log)"
 		if ! python3 tools/vm/run.py --kdir "$KDIR" --qemu "$QEMU" --module "$module" \
-			--out "$OUT/$module" "${qargs[@]}" --timeout "$limit" "$@" >"$OUT/$module.log" 2>&1; then
+			--out "$OUT/$module" "${QARGS[@]}" --timeout "$limit" "$@" >"$OUT/$module.log" 2>&1; then
 			failed=1
 		fi
 		grep -E '^\[vm\]' "$OUT/$module.log" >&2 || true

@@ -24,7 +24,7 @@ soak_setup robustness
 selftests/robustness/tools/build.sh >>"$OUT/module-build.log" 2>&1 ||
 	{ cat "$OUT/module-build.log" >&2; die "building the robustness helpers failed"; }
 
-mapfile -t SCRIPTS < <(grep -v '^#' selftests/robustness/suite.list | grep . | sed 's#^#robustness/#')
+mapfile -t SCRIPTS < <(suite_scripts selftests/robustness robustness)
 failed=0
 soak_both robustness robustness "$LIMIT" '# (summary|hostile:|storm:)' "${APPEND[@]}" "${SCRIPTS[@]}" || failed=1
 exit "$failed"

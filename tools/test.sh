@@ -349,17 +349,6 @@ vm_slot() {
 # Started once the serial suites are done.
 DEBUG_RUN=
 DEBUG_SUITES=()
-# suite_qargs DIR: QARGS from the suite's qemu.args (one argument a line).
-suite_qargs() {
-	QARGS=()
-	while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
-		< <(grep -v '^[[:space:]]*#' "$1/qemu.args" | grep .)
-}
-# suite_scripts DIR NAME: the scripts of the suite's suite.list, as the
-# runner takes them (NAME/SCRIPT).
-suite_scripts() {
-	grep -v '^#' "$1/suite.list" | grep . | sed "s#^#$2/#"
-}
 # debug_vm NAME MODULE SUITE TIMEOUT [RUNNER ARGS...] [-- SCRIPTS...]: one
 # debug kernel VM in the background, with the suite's QEMU arguments,
 # running the scripts of $DSRC/selftests/SUITE/suite.list (or SCRIPTS).
