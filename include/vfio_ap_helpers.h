@@ -64,6 +64,9 @@ struct debug_info *vfio_ap_helper_dbf_register(const char *name, int pages,
 					       int level);
 void vfio_ap_helper_dbf_unregister(struct debug_info *id);
 void vfio_ap_helper_dbf_event(struct debug_info *id, int level,
-			      const char *fmt, const long args[9]);
+			      const char *fmt, const long *args, int n);
+
+void vfio_ap_helper_log(struct device *dev, bool error, const char *fmt,
+			const long *args, int n);
 
 #endif /* VFIO_AP_HELPERS_H */

@@ -6,7 +6,13 @@
 //! C header: [`include/asm/debug.h`](srctree/arch/s390/include/asm/debug.h)
 
 use core::ptr::NonNull;
-use kernel::{ffi::c_long, prelude::*, str::CStrExt};
+use kernel::{
+    ffi::{c_int, c_long},
+    prelude::*,
+    str::CStrExt,
+};
+
+use super::cformat::LongFormat;
 
 mod ffi {
     use kernel::ffi::{c_char, c_int, c_long};
@@ -31,6 +37,7 @@ mod ffi {
             level: c_int,
             fmt: *const c_char,
             args: *const c_long,
+            n: c_int,
         );
     }
 }
@@ -77,55 +84,28 @@ impl Area {
         NonNull::new(id).map(|id| Self { id }).ok_or(ENOENT)
     }
 
-    /// Records a sprintf entry at `level` with the integer arguments
-    /// `args`. The format must be a static C string (the area stores the
-    /// pointer and formats only when read) with integer conversions only,
-    /// one for each of `args` in order; other formats, or more than
-    /// [`MAX_ARGS`] arguments, are dropped.
+    /// Records a sprintf entry at `level` with the arguments `args` (the
+    /// area stores the format's address and formats only when read, so it
+    /// is static); arguments past [`MAX_ARGS`] are ignored, conversions
+    /// past the last argument print 0.
     #[inline(never)]
-    pub(crate) fn event(&self, level: i32, fmt: &'static CStr, args: &[c_long]) {
-        if args.len() > MAX_ARGS || integer_format(fmt.to_bytes()) != Some(args.len()) {
-            return;
-        }
-        let mut all = [0; MAX_ARGS];
-        all[..args.len()].copy_from_slice(args);
+    pub(crate) fn event(&self, level: i32, fmt: LongFormat, args: &[c_long]) {
+        let n = args.len().min(MAX_ARGS);
         // SAFETY: The area is registered (type invariant); `fmt` is static
-        // and, as checked above, has one `%` per argument and only integer
-        // conversions, which `long` arguments satisfy (s390dbf fetches one
-        // `long` per `%`; the helper passes nine, the rest zero); `all`
-        // has nine longs.
+        // and each of its conversions fetches one `long` (type invariant of
+        // `LongFormat`), as s390dbf does for every `%`: the helper passes
+        // nine, the first `n` from `args`, which has that many, the rest
+        // zero.
         unsafe {
-            ffi::vfio_ap_helper_dbf_event(self.id.as_ptr(), level, fmt.as_char_ptr(), all.as_ptr())
+            ffi::vfio_ap_helper_dbf_event(
+                self.id.as_ptr(),
+                level,
+                fmt.as_cstr().as_char_ptr(),
+                args.as_ptr(),
+                n as c_int,
+            )
         };
     }
-}
-
-/// The number of arguments of `fmt` when it has one `%` per argument and
-/// each conversion is of an integer (`d`, `i`, `u`, `x`, `X`, `o`, `c` with
-/// flags, width and `l`/`h`); `None` otherwise.
-///
-/// s390dbf counts every `%`, `%%` included, as one argument to fetch, so
-/// `%%` is refused too.
-#[inline(never)]
-fn integer_format(fmt: &[u8]) -> Option<usize> {
-    let mut n = 0;
-    let mut i = 0;
-    while i < fmt.len() {
-        if fmt[i] != b'%' {
-            i += 1;
-            continue;
-        }
-        i += 1;
-        while i < fmt.len() && b"-+ #0123456789lh".contains(&fmt[i]) {
-            i += 1;
-        }
-        match fmt.get(i) {
-            Some(b'd' | b'i' | b'u' | b'x' | b'X' | b'o' | b'c') => n += 1,
-            _ => return None,
-        }
-        i += 1;
-    }
-    Some(n)
 }
 
 impl Drop for Area {

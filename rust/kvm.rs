@@ -17,14 +17,16 @@
 
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
-    ffi::{c_int, c_void},
+    ffi::{c_int, c_long, c_void},
     prelude::*,
     time::{delay::fsleep, Delta},
     types::{ForeignOwnable, Opaque},
 };
 
+use super::cformat::long_format;
 use super::guest::{ffi::KvmRaw, KvmRef};
 pub(crate) use super::guest::{Kvm, KvmGuard};
+use super::printk::{self, Level};
 use super::vfio::{drop_foreign, ffi::VfioDeviceRaw, PinnedNib, VfioDevice};
 
 pub(super) mod ffi {
@@ -272,9 +274,12 @@ impl AqicEnabled {
             drop(kvm);
             return;
         }
-        pr_err!(
-            "queue {:04x}: interruptions stay enabled; keeping its NIB page and guest allocated\n",
-            self.qid
+        printk::log(
+            Level::Error,
+            None,
+            long_format!(c"queue %04lx: interruptions stay enabled; keeping its NIB page and guest allocated\n"),
+            // CAST: A `u16` fits a 64-bit `long`.
+            &[self.qid as c_long],
         );
         nib.unpin_keeping_page();
         if let Some(kvm) = kvm {

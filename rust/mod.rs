@@ -6,6 +6,7 @@
 //! helpers under `rust/helpers/`); the driver logic builds on these types.
 
 pub(crate) mod ap;
+pub(crate) mod cformat;
 pub(crate) mod debug;
 pub(crate) mod device;
 pub(crate) mod guest;
@@ -13,6 +14,7 @@ pub(crate) mod heap;
 pub(crate) mod kvm;
 pub(crate) mod layout;
 pub(crate) mod mdev;
+pub(crate) mod printk;
 pub(crate) mod sync;
 pub(crate) mod sysfs;
 pub(crate) mod vfio;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * C side of the AP bus abstraction (rust/ap.rs) and of the s390 debug
- * feature (rust/debug.rs).
+ * C side of the AP bus abstraction (rust/ap.rs), of the s390 debug
+ * feature (rust/debug.rs) and of the log lines (rust/printk.rs).
  *
  * The AP instructions are static inlines with inline assembly and exception
  * table entries in <asm/ap.h>, and the AP bus structures live in the
@@ -220,10 +220,32 @@ void vfio_ap_helper_dbf_unregister(debug_info_t *id)
  * having room for the format and nine longs).
  */
 void vfio_ap_helper_dbf_event(debug_info_t *id, int level, const char *fmt,
-			      const long args[9])
+			      const long *args, int n)
 {
+	long a[9] = {};
+
+	memcpy(a, args, min(n, 9) * sizeof(long));
 	/* The format must be static: s390dbf stores the pointer. */
-	debug_sprintf_event(id, level, (char *)fmt, args[0], args[1], args[2],
-			    args[3], args[4], args[5], args[6], args[7],
-			    args[8]);
+	debug_sprintf_event(id, level, (char *)fmt, a[0], a[1], a[2], a[3], a[4],
+			    a[5], a[6], a[7], a[8]);
+}
+
+/* Log lines (rust/printk.rs) */
+
+void vfio_ap_helper_log(struct device *dev, bool error, const char *fmt,
+			const long *args, int n)
+{
+	/* printk takes the level from the start of the formatted text. */
+	const char *level = error ? KERN_ERR : KERN_WARNING;
+	long a[8] = {};
+	char line[192];
+
+	/* Each conversion of fmt fetches a long (checked in Rust), at most 8. */
+	memcpy(a, args, min(n, 8) * sizeof(long));
+	snprintf(line, sizeof(line), fmt, a[0], a[1], a[2], a[3], a[4], a[5],
+		 a[6], a[7]);
+	if (dev)
+		dev_printk(level, dev, "%s", line);
+	else
+		printk("%s%s: %s", level, KBUILD_MODNAME, line);
 }

@@ -7,6 +7,7 @@
 use kernel::{ffi::c_long, prelude::*};
 
 use crate::abstractions::{
+    cformat::LongFormat,
     debug::{self, Area},
     sync::global_mutex,
 };
@@ -32,8 +33,8 @@ pub(crate) fn release() {
 }
 
 /// Records a warning in the `vfio_ap` s390dbf area, at the level of
-/// upstream's entries; `fmt` has one integer conversion per argument.
-pub(crate) fn warn(fmt: &'static CStr, args: &[c_long]) {
+/// upstream's entries; `fmt` has one conversion per argument.
+pub(crate) fn warn(fmt: LongFormat, args: &[c_long]) {
     if let Some(dbf) = &*DBF.lock() {
         dbf.event(debug::LEVEL_WARN, fmt, args);
     }

@@ -9,14 +9,15 @@
 
 use kernel::{
     ffi::c_long,
-    pr_warn_once,
     prelude::*,
     time::{delay::fsleep, Delta},
 };
 
+use crate::abstractions::cformat::long_format;
 use crate::abstractions::{
     ap,
     kvm::{self, AqicEnabled, Kvm, Vcpu},
+    printk::{self, Level},
     vfio::{PinnedNib, VfioDevice},
 };
 use crate::dbf::{self, arg};
@@ -154,9 +155,13 @@ fn wait_for_irqclear(q: Apqn) {
             AfterIrqTapq::GiveUp => break,
         }
     }
-    pr_warn_once!(
-        "wait_for_irqclear: queue {:04x}: IR bit not cleared\n",
-        q.qid()
+    static ONCE: printk::Once = printk::Once::new();
+    printk::log_once(
+        &ONCE,
+        Level::Warning,
+        None,
+        long_format!(c"wait_for_irqclear: queue %04lx: IR bit not cleared\n"),
+        &[arg(q.qid())],
     );
 }
 
@@ -173,10 +178,13 @@ pub(crate) fn disable(q: Apqn, irqs: &mut Irqs) -> QueueStatus {
             }
             DisableStep::Retry => fsleep(Delta::from_millis(20)),
             DisableStep::WarnAndRelease => {
-                pr_warn_once!(
-                    "irq_disable: queue {:04x}: AQIC status {}\n",
-                    q.qid(),
-                    status.response_code()
+                static ONCE: printk::Once = printk::Once::new();
+                printk::log_once(
+                    &ONCE,
+                    Level::Warning,
+                    None,
+                    long_format!(c"irq_disable: queue %04lx: AQIC status %ld\n"),
+                    &[arg(q.qid()), arg(status.response_code())],
                 );
                 break status;
             }
@@ -216,7 +224,9 @@ pub(crate) fn enable(
         Err(r) => {
             if r.reason == RefusalReason::InvalidNib {
                 dbf::warn(
-                    c"vfio_ap_irq_enable: invalid NIB address: nib=%#018lx, apqn=%#04x\n",
+                    long_format!(
+                        c"vfio_ap_irq_enable: invalid NIB address: nib=%#018lx, apqn=%#04lx\n"
+                    ),
                     &[nib_arg, qid],
                 );
             }
@@ -229,7 +239,9 @@ pub(crate) fn enable(
         Err(r) => {
             let rc = nib.as_ref().err().map_or(0, |e| e.to_errno());
             dbf::warn(
-                c"vfio_ap_irq_enable: vfio_pin_pages failed: rc=%d,nib=%#018lx, apqn=%#04x\n",
+                long_format!(
+                    c"vfio_ap_irq_enable: vfio_pin_pages failed: rc=%ld,nib=%#018lx, apqn=%#04lx\n"
+                ),
                 &[arg(rc), nib_arg, qid],
             );
             return refuse(r, nib.ok());
@@ -253,7 +265,7 @@ pub(crate) fn enable(
         Err(r) => {
             let rc = nisc.err().map_or(0, |e| e.to_errno());
             dbf::warn(
-                c"vfio_ap_irq_enable: gisc registration failed: nisc=%d, isc=%d, apqn=%#04x\n",
+                long_format!(c"vfio_ap_irq_enable: gisc registration failed: nisc=%ld, isc=%ld, apqn=%#04lx\n"),
                 &[arg(rc), arg(req.isc), qid],
             );
             return refuse(r, Some(nib));
@@ -282,10 +294,11 @@ pub(crate) fn enable(
         });
     }
     if out.disable {
-        pr_warn!(
-            "vfio_ap_irq_enable: apqn {:04x}: response: {:02x}\n",
-            q.qid(),
-            status.response_code()
+        printk::log(
+            Level::Warning,
+            None,
+            long_format!(c"vfio_ap_irq_enable: apqn %04lx: response: %02lx\n"),
+            &[qid, arg(status.response_code())],
         );
         // Releases the old binding too.
         disable(q, irqs);
@@ -299,7 +312,9 @@ pub(crate) fn enable(
     if let Some(b) = out.release_new {
         if let Some(Err(e)) = irqs.kvm.as_ref().map(|k| k.gisc_unregister(b.isc)) {
             dbf::warn(
-                c"vfio_ap_irq_enable: kvm_s390_gisc_unregister: rc=%d isc=%d, apqn=%#04x\n",
+                long_format!(
+                    c"vfio_ap_irq_enable: kvm_s390_gisc_unregister: rc=%ld isc=%ld, apqn=%#04lx\n"
+                ),
                 &[arg(e.to_errno()), arg(b.isc), qid],
             );
         }
@@ -318,7 +333,7 @@ pub(crate) fn enable(
         // The AQIC controls of the request: zone 0, IR on, the guest ISC,
         // GISA format 0, the GISA origin, the host ISC.
         dbf::warn(
-            c"vfio_ap_irq_enable: PQAP(AQIC) failed with status=%#02x: zone=%#x, ir=%#x, gisc=%#x, f=%#x,gisa=%#x, isc=%#x, apqn=%#04x\n",
+            long_format!(c"vfio_ap_irq_enable: PQAP(AQIC) failed with status=%#02lx: zone=%#lx, ir=%#lx, gisc=%#lx, f=%#lx,gisa=%#lx, isc=%#lx, apqn=%#04lx\n"),
             &[
                 arg(status.response_code()),
                 0,

@@ -13,22 +13,27 @@
 
 use kernel::{
     device::Device,
+    ffi::c_long,
     prelude::*,
     sync::Arc, //
 };
 
+use crate::abstractions::cformat::long_format;
 use crate::abstractions::{
     ap,
     mdev::{
         mdev_attribute_groups, BoundShow, BoundStore, DriverRegistration, MdevAttribute,
         MdevDevice, MdevDriver, ParentDevice, ParentRegistration,
     },
+    printk::{self, Level},
     sysfs::ShowBuffer,
     vfio,
 };
+use crate::dbf::arg;
 use crate::model::{
     error::{Error as ModelError, Result as ModelResult},
     host::HostState,
+    irq::uuid_words,
     matrix::Apcb,
     mdev::{AssignAttr, Mdev},
     plan::Plan,
@@ -53,13 +58,23 @@ fn log_sharing(guests: &Guests, me: &MdevEntry, conflict: &Conflict) {
     let Some(other) = state::other_entries(guests, me).nth(conflict.index) else {
         return;
     };
+    // The other mdev's name is its UUID, printed from its six numbers.
+    let w = uuid_words(other.dev.name().to_bytes()).unwrap_or_default();
     for q in conflict.queues() {
-        dev_warn!(
-            me.dev,
-            "Userspace may not assign queue {:02x}.{:04x} to mdev: already assigned to {}\n",
-            q.apid,
-            q.apqi,
-            other.dev.name()
+        printk::log(
+            Level::Warning,
+            Some(&*me.dev),
+            long_format!(c"Userspace may not assign queue %02lx.%04lx to mdev: already assigned to %08lx-%04lx-%04lx-%04lx-%04lx%08lx\n"),
+            &[
+                arg(q.apid),
+                arg(q.apqi),
+                w[0] as c_long,
+                w[1] as c_long,
+                w[2] as c_long,
+                w[3] as c_long,
+                w[4] as c_long,
+                w[5] as c_long,
+            ],
         );
     }
 }

@@ -13,11 +13,14 @@ use kernel::{
     sync::{Arc, GlobalGuard},
 };
 
+use crate::abstractions::cformat::long_format;
 use crate::abstractions::{
     ap::{self, Queue},
     kvm::KvmGuard,
+    printk::{self, Level},
     sysfs::{attribute_groups, DeviceAttribute, Show, ShowBuffer},
 };
+use crate::dbf::arg;
 use crate::guest;
 use crate::model::{
     apqn::Apqn,
@@ -99,11 +102,13 @@ impl ap::Driver for QueueDriver {
         };
         if let Some(entry) = guests.iter().nth(conflict.index) {
             for q in conflict.queues() {
-                dev_warn!(
-                    entry.dev,
-                    "Can not reserve queue {:02x}.{:04x} for host driver: in use by mdev\n",
-                    q.apid,
-                    q.apqi
+                printk::log(
+                    Level::Warning,
+                    Some(&*entry.dev),
+                    long_format!(
+                        c"Can not reserve queue %02lx.%04lx for host driver: in use by mdev\n"
+                    ),
+                    &[arg(q.apid), arg(q.apqi)],
                 );
             }
         }

@@ -13,7 +13,12 @@ use kernel::{
     time::{delay::fsleep, Delta},
 };
 
-use crate::abstractions::ap;
+use crate::abstractions::cformat::long_format;
+use crate::abstractions::{
+    ap,
+    printk::{self, Level},
+};
+use crate::dbf::arg;
 use crate::model::{
     apqn::Apqn,
     host::HostState,
@@ -37,19 +42,29 @@ struct Resetting {
     last: u8,
 }
 
+/// How many resets are verified together, on the stack: upstream's reset
+/// work items run all of a set's resets at once, which this matches for
+/// sets of up to this many queues (each reset is a ZAPQ and a few TAPQs;
+/// a larger set is verified in turn, a batch at a time), without
+/// allocating.
+const BATCH: usize = 128;
+
 /// Resets the bound queues of `set` as upstream does: ZAPQ on each, then
 /// TAPQ every 20 ms until each reset completed, re-issuing ZAPQ when the
 /// model says so, with each queue's ZAPQ response recorded in `host`.
 /// `EIO` unless every queue's last ZAPQ answered normally.
 pub(crate) fn reset_queues(host: &mut HostState, set: &ResetSet) -> Result {
     let mut last_rcs_ok = true;
-    // The resets run in parallel, as upstream's reset work items do.
-    let mut pending = KVec::new();
+    let mut batch = [Resetting {
+        q: Apqn::new(0, 0),
+        last: 0,
+    }; BATCH];
+    let mut n = 0;
     for q in set.iter() {
         if !host.is_bound(q) {
             continue;
         }
-        let mut r = Resetting {
+        let r = Resetting {
             q,
             last: zapq(host, q),
         };
@@ -57,32 +72,14 @@ pub(crate) fn reset_queues(host: &mut HostState, set: &ResetSet) -> Result {
             last_rcs_ok &= batch_result([r.last]).is_ok();
             continue;
         }
-        if pending.push(r, GFP_KERNEL).is_err() {
-            // No memory to wait in parallel: wait for this one alone.
-            if !poll_reset_until_done(host, &mut r) {
-                report_reset_given_up(r.q);
-            }
-            last_rcs_ok &= batch_result([r.last]).is_ok();
+        batch[n] = r;
+        n += 1;
+        if n == BATCH {
+            last_rcs_ok &= verify(host, &mut batch);
+            n = 0;
         }
     }
-    for round in 1..=RESET_POLLS {
-        if pending.is_empty() {
-            break;
-        }
-        fsleep(Delta::from_millis(RESET_INTERVAL_MS));
-        pending.retain(|r| {
-            if !poll_reset(host, r, round) {
-                return true;
-            }
-            last_rcs_ok &= batch_result([r.last]).is_ok();
-            false
-        });
-    }
-    // Whatever still has not completed counts with its last ZAPQ.
-    for r in pending.iter() {
-        report_reset_given_up(r.q);
-    }
-    last_rcs_ok &= batch_result(pending.iter().map(|r| r.last)).is_ok();
+    last_rcs_ok &= verify(host, &mut batch[..n]);
     if last_rcs_ok {
         Ok(())
     } else {
@@ -90,25 +87,46 @@ pub(crate) fn reset_queues(host: &mut HostState, set: &ResetSet) -> Result {
     }
 }
 
-/// Polls one reset every 20 ms until it is over or the polls run out;
-/// returns whether it is over.
-fn poll_reset_until_done(host: &mut HostState, r: &mut Resetting) -> bool {
+/// Polls the resets of `batch` every 20 ms until each is over or the
+/// polls run out; returns whether every one's last ZAPQ answered normally.
+fn verify(host: &mut HostState, batch: &mut [Resetting]) -> bool {
+    let mut last_rcs_ok = true;
+    // `batch[..left]` are still being verified.
+    let mut left = batch.len();
     for round in 1..=RESET_POLLS {
+        if left == 0 {
+            break;
+        }
         fsleep(Delta::from_millis(RESET_INTERVAL_MS));
-        if poll_reset(host, r, round) {
-            return true;
+        let mut i = 0;
+        while i < left {
+            if poll_reset(host, &mut batch[i], round) {
+                last_rcs_ok &= batch_result([batch[i].last]).is_ok();
+                left -= 1;
+                batch.swap(i, left);
+            } else {
+                i += 1;
+            }
         }
     }
-    false
+    // Whatever still has not completed counts with its last ZAPQ.
+    for r in &batch[..left] {
+        report_reset_given_up(r.q);
+    }
+    last_rcs_ok && batch_result(batch[..left].iter().map(|r| r.last)).is_ok()
 }
 
 /// Upstream would keep polling with the locks held; we stop and say so.
 fn report_reset_given_up(q: Apqn) {
-    pr_warn!(
-        "reset of queue {:02x}.{:04x} not complete after {} ms, giving up\n",
-        q.apid,
-        q.apqi,
-        i64::from(RESET_POLLS) * RESET_INTERVAL_MS
+    printk::log(
+        Level::Warning,
+        None,
+        long_format!(c"reset of queue %02lx.%04lx not complete after %ld ms, giving up\n"),
+        &[
+            arg(q.apid),
+            arg(q.apqi),
+            arg(i64::from(RESET_POLLS) * RESET_INTERVAL_MS),
+        ],
     );
 }
 
@@ -128,11 +146,11 @@ fn needs_verification(r: Resetting) -> bool {
         AfterZapq::FreeIrq => false,
         AfterZapq::Unexpected => {
             // Upstream WARNs: an answer the architecture does not allow.
-            pr_warn!(
-                "PQAP/ZAPQ for {:02x}.{:04x} failed with invalid rc={}\n",
-                r.q.apid,
-                r.q.apqi,
-                r.last
+            printk::log(
+                Level::Warning,
+                None,
+                long_format!(c"PQAP/ZAPQ for %02lx.%04lx failed with invalid rc=%ld\n"),
+                &[arg(r.q.apid), arg(r.q.apqi), arg(r.last)],
             );
             kernel::warn_on!(true);
             false
@@ -165,11 +183,11 @@ fn poll_reset(host: &mut HostState, r: &mut Resetting, round: u32) -> bool {
         }
         AfterResetTapq::Failed => {
             // Upstream WARNs, as above.
-            pr_warn!(
-                "failed to verify reset of queue {:02x}.{:04x}: TAPQ rc={}\n",
-                r.q.apid,
-                r.q.apqi,
-                rc
+            printk::log(
+                Level::Warning,
+                None,
+                long_format!(c"failed to verify reset of queue %02lx.%04lx: TAPQ rc=%ld\n"),
+                &[arg(r.q.apid), arg(r.q.apqi), arg(rc)],
             );
             kernel::warn_on!(true);
             true

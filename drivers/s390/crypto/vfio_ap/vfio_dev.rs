@@ -16,6 +16,7 @@ use kernel::{
     uaccess::{UserPtr, UserSlice}, //
 };
 
+use crate::abstractions::cformat::long_format;
 use crate::abstractions::{
     kvm::{AttachError, Attachment, Kvm, PqapHandler, Vcpu},
     vfio::{EventFd, IrqSet as CoreIrqSet, VfioDevice, VfioOps},
@@ -45,7 +46,9 @@ impl PqapHandler for VfioApDevice {
         // Without AIV, user space handles the instruction; no lock needed.
         if !vcpu.aiv() {
             dbf::warn(
-                c"handle_pqap: AIV facility not installed: apqn=0x%04x, eca=0x%04x\n",
+                long_format!(
+                    c"handle_pqap: AIV facility not installed: apqn=0x%04lx, eca=0x%04lx\n"
+                ),
                 &[qid, arg(vcpu.eca())],
             );
             return Err(EOPNOTSUPP);
@@ -59,7 +62,7 @@ impl PqapHandler for VfioApDevice {
                 // The mdev's name is its UUID.
                 let w = uuid_words(me.dev.name().to_bytes()).unwrap_or_default();
                 dbf::warn(
-                    c"handle_pqap: mdev %08lx-%04lx-%04lx-%04lx-%04lx%08lx not in use: apqn=0x%04x\n",
+                    long_format!(c"handle_pqap: mdev %08lx-%04lx-%04lx-%04lx-%04lx%08lx not in use: apqn=0x%04lx\n"),
                     &[
                         w[0] as c_long,
                         w[1] as c_long,
@@ -72,7 +75,7 @@ impl PqapHandler for VfioApDevice {
                 );
             }
             PqapRoute::NotLinked => dbf::warn(
-                c"handle_pqap: Queue %02x.%04x not bound to the vfio_ap driver\n",
+                long_format!(c"handle_pqap: Queue %02lx.%04lx not bound to the vfio_ap driver\n"),
                 &[arg(req.apqn.apid), arg(req.apqn.apqi)],
             ),
             _ => {}
