@@ -8,7 +8,10 @@
 # fails). Only allocations with the module's text on the stack count, so
 # the steps walk the driver's own error paths: mdev create,
 # assign/unassign of adapters and domains, assign of a control domain and
-# an ap_config write.
+# an ap_config write. With our module also the module load: the
+# allocations of finit_module made under module code count (its own text
+# is not known before it loads: the kernel's whole module area); a sample
+# of them fails in make test, every one with VFIO_AP_SOAK=1.
 # Every injected failure must be refused with an errno and leave the state
 # (mdevs, matrix, guest_matrix, control domains, ap_config, bound queues,
 # masks) as it was, or be accepted with the complete result (then undone);
@@ -28,7 +31,7 @@ DBG=/sys/kernel/debug
 MAXSTEPS=1000
 OPS="create assign_adapter assign_domain assign_control_domain unassign_adapter unassign_domain ap_config"
 
-if [ "$VFIO_AP_MODULE" = ours ]; then plan 30; else plan 29; fi
+if [ "$VFIO_AP_MODULE" = ours ]; then plan 36; else plan 29; fi
 [ -w $DBG/failslab/probability ] && [ -w $DBG/fail_page_alloc/probability ] &&
 	[ -w /proc/self/fail-nth ] ||
 	bail_out "no fault injection in this kernel (the debug flavour has it)"
@@ -74,6 +77,18 @@ REJECT=$(awk '$3 == "vfio_create_group" { a = $1; next }
 	[ -n "$_s" ] && echo "$((0x$_s)) $((0x$_e))"
 })
 [ -n "$REJECT" ] || bail_out "vfio_create_group is not in /proc/kallsyms"
+
+# module_area: "START END" of the kernel's module area, in decimal: the
+# 2 GiB below the kernel image (s390), which starts 1 MiB below _stext
+# (the image is linked at 1 MiB), rounded down to 1 MiB.
+module_area() {
+	awk '$3 == "_stext" { print $1; exit }' /proc/kallsyms | {
+		read -r _t
+		[ -n "$_t" ] || return
+		_e=$(((0x$_t & ~0xfffff) - 0x100000))
+		echo "$((_e - (1 << 31))) $_e"
+	}
+}
 
 # module_range: "START END" of the loaded vfio_ap's memory (text first,
 # /proc/modules: size and base address), in decimal.
@@ -233,6 +248,80 @@ expect "faults: ap_config: the configuration is written" "$(echo "$AFTER" | grep
 inject 0 1
 mdev_rm $U1 >/dev/null
 expect "faults: the mdev goes" "$(mdevs)" ""
+
+if [ "$VFIO_AP_MODULE" = ours ]; then
+	# The module load: the allocations of finit_module with any module's
+	# memory on the stack count (the module's init and what it calls; not
+	# the loader's own), none of the other tasks'. A load costs seconds on
+	# the debug kernel under TCG, so a first load with no fault counts the
+	# allocations (M) and make test fails a sample of them: the first, the
+	# last and LOADSTEPS between (faults.load_steps=N on the kernel command
+	# line; "all" steps through every one, as VFIO_AP_SOAK=1 does).
+	loadsteps=12
+	! grep -qw VFIO_AP_SOAK=1 /proc/cmdline || loadsteps=all
+	for _a in $(cat /proc/cmdline); do
+		case $_a in faults.load_steps=*) loadsteps=${_a#*=} ;; esac
+	done
+	case $loadsteps in all | [1-9] | [1-9]*[0-9]) ;; *) bail_out "faults.load_steps=$loadsteps" ;; esac
+	ko=$(modinfo -n vfio_ap)
+	area=$(module_area)
+	diag "faults: load: module area $(printf '%x-%x' $area), vfio_ap was at $(printf '%x-%x' $range)"
+	unload_vfio_ap
+	ok $? "faults: load: the module unloads before the loop"
+	inject $area 1
+	lstate() {
+		ls /sys/module/vfio_ap /sys/devices/vfio_ap $APB/drivers 2>&1
+		lsmod | awk '{ print $1, $3 }'
+	}
+	base=$(lstate)
+	# The count: fail-nth far beyond any load; what is left of it says
+	# how many allocations counted.
+	big=100000
+	r=$($F $big load "$ko")
+	total=$((big - ${r#* }))
+	ok "$([ "${r% *}" = ok ] && [ "$total" -gt 0 ] && [ "$total" -lt $big ]; echo $?)" \
+		"faults: load: without a fault it loads, and allocates"
+	rmmod vfio_ap
+	ok "$([ "$(lstate)" = "$base" ]; echo $?)" "faults: load: it unloads again"
+	if [ "$loadsteps" = all ] || [ "$loadsteps" -ge "$total" ]; then
+		stride=1
+	else
+		stride=$(((total + loadsteps) / (loadsteps + 1)))
+	fi
+	n=1
+	tried=0
+	errs=
+	changed=
+	while [ $n -le "$total" ]; do
+		r=$($F $n load "$ko")
+		res=${r% *}
+		tried=$((tried + 1))
+		echo "# load: step $n of $total: $r" >/dev/console
+		if [ "${r#* }" != 0 ]; then
+			changed="$changed $n:not-reached(${r#* })"
+		elif [ "$res" = ok ]; then
+			rmmod vfio_ap || changed="$changed $n:no-unload"
+		else
+			errs="$errs$_nl$res"
+		fi
+		[ "$(lstate)" = "$base" ] || changed="$changed $n:$res"
+		# The sample: every STRIDE-th allocation, and the last one.
+		if [ $n -lt "$total" ] && [ $((n + stride)) -gt "$total" ]; then
+			n=$total
+		else
+			n=$((n + stride))
+		fi
+	done
+	inject 0 1
+	errs=$(echo "$errs" | grep . | sort -u | words)
+	diag "faults: load: $tried of $total allocations failed in turn: refused with ${errs:-nothing}"
+	ok "$([ -z "$changed" ]; echo $?)" "faults: load: each injected failure was reached and left nothing loaded or changed"
+	[ -z "$changed" ] || diag "faults: load: changed by:$changed"
+	ok "$([ -n "$errs" ] && [ -z "$(echo "$errs" | sed 's/ENOMEM//' | words)" ]; echo $?)" \
+		"faults: load: refused with ENOMEM"
+	r=$(load_vfio_ap && echo OK)
+	expect "faults: load: it loads afterwards" "$r" OK
+fi
 
 inject 0 1
 suite_cleanup

@@ -5,9 +5,10 @@
  * in debugfs: failslab, fail_page_alloc, their stack trace filters).
  *
  *   failnth N write FILE VALUE   write VALUE (as given) to FILE
+ *   failnth N load KO            finit_module of KO with no parameters
  *
- * FILE is opened before the count starts, so that only the write itself
- * counts. Prints one line, "RESULT LEFT": RESULT is "ok"
+ * FILE or KO is opened before the count starts, so that only the write or
+ * the load itself counts. Prints one line, "RESULT LEFT": RESULT is "ok"
  * or the errno's name (see out_err), LEFT what remained of the count: 0
  * when the N-th call came and failed, more when the operation made fewer
  * calls (nothing was injected). The count is reset to 0 before exiting.
@@ -16,6 +17,8 @@
 #include "../../lib/nolibc.h"
 
 #define NR_lseek	19
+#define NR_finit_module	344
+#define MODULE_INIT_COMPRESSED_FILE 4
 
 static long num(const char *s)
 {
@@ -31,14 +34,25 @@ static long num(const char *s)
 	return v;
 }
 
+static int ends(const char *s, const char *tail)
+{
+	unsigned long a = len(s), b = len(tail);
+
+	return a >= b && same(s + a - b, tail);
+}
+
 static int run(int argc, char **argv)
 {
 	char buf[32];
-	long fd, nth, rc, got;
+	long n, fd, nth, rc, got;
+	int load;
 
-	if (argc != 5 || num(argv[1]) <= 0 || !same(argv[2], "write"))
+	if (argc < 4 || (n = num(argv[1])) <= 0)
 		goto usage;
-	fd = sys3(NR_open, (long)argv[3], O_WRONLY, 0);
+	load = same(argv[2], "load");
+	if (!load && !(same(argv[2], "write") && argc == 5))
+		goto usage;
+	fd = sys3(NR_open, (long)argv[3], load ? 0 : O_WRONLY, 0);
 	nth = sys3(NR_open, (long)"/proc/self/fail-nth", O_RDWR, 0);
 	if (fd < 0 || nth < 0) {
 		out("failnth: cannot open ");
@@ -50,7 +64,11 @@ static int run(int argc, char **argv)
 		out("failnth: cannot set fail-nth\n");
 		return 2;
 	}
-	rc = sys3(NR_write, fd, (long)argv[4], len(argv[4]));
+	if (load)
+		rc = sys3(NR_finit_module, fd, (long)"",
+			  ends(argv[3], ".ko") ? 0 : MODULE_INIT_COMPRESSED_FILE);
+	else
+		rc = sys3(NR_write, fd, (long)argv[4], len(argv[4]));
 	sys3(NR_lseek, nth, 0, 0);
 	got = sys3(NR_read, nth, (long)buf, sizeof(buf) - 1);
 	/* Nothing else in this task may fail, the output included. */
@@ -69,6 +87,6 @@ static int run(int argc, char **argv)
 	return 0;
 
 usage:
-	out("usage: failnth N write FILE VALUE\n");
+	out("usage: failnth N write FILE VALUE | failnth N load KO\n");
 	return 2;
 }
