@@ -4,13 +4,14 @@
 
 #![deny(unsafe_code)]
 
-use kernel::{ffi::c_long, prelude::*};
+use kernel::{device::Device, ffi::c_long, prelude::*};
 
 use crate::abstractions::{
     cformat::LongFormat,
     debug::{self, Area},
     sync::global_mutex,
 };
+use crate::model::irq::uuid_words;
 
 global_mutex! {
     /// The `vfio_ap` s390dbf area, from module init to exit. A leaf lock:
@@ -38,6 +39,16 @@ pub(crate) fn warn(fmt: LongFormat, args: &[c_long]) {
     if let Some(dbf) = &*DBF.lock() {
         dbf.event(debug::LEVEL_WARN, fmt, args);
     }
+}
+
+/// The six numbers of the UUID `dev` is named after (an mdev's name), for
+/// a format's `%08lx-%04lx-%04lx-%04lx-%04lx%08lx`; zeros for another name.
+#[inline(never)]
+pub(crate) fn uuid_args(dev: &Device) -> [c_long; 6] {
+    // CAST: Each number has at most 32 bits.
+    uuid_words(dev.name().to_bytes())
+        .unwrap_or_default()
+        .map(|w| w as c_long)
 }
 
 /// A number for an entry (which holds `long`s).

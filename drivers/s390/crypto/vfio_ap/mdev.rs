@@ -13,7 +13,6 @@
 
 use kernel::{
     device::Device,
-    ffi::c_long,
     prelude::*,
     sync::Arc, //
 };
@@ -29,11 +28,10 @@ use crate::abstractions::{
     sysfs::ShowBuffer,
     vfio,
 };
-use crate::dbf::arg;
+use crate::dbf::{arg, uuid_args};
 use crate::model::{
     error::{Error as ModelError, Result as ModelResult},
     host::HostState,
-    irq::uuid_words,
     matrix::Apcb,
     mdev::{AssignAttr, Mdev},
     plan::Plan,
@@ -58,23 +56,13 @@ fn log_sharing(guests: &Guests, me: &MdevEntry, conflict: &Conflict) {
     let Some(other) = state::other_entries(guests, me).nth(conflict.index) else {
         return;
     };
-    // The other mdev's name is its UUID, printed from its six numbers.
-    let w = uuid_words(other.dev.name().to_bytes()).unwrap_or_default();
+    let [a, b, c, d, e, f] = uuid_args(&other.dev);
     for q in conflict.queues() {
         printk::log(
             Level::Warning,
             Some(&*me.dev),
             long_format!(c"Userspace may not assign queue %02lx.%04lx to mdev: already assigned to %08lx-%04lx-%04lx-%04lx-%04lx%08lx\n"),
-            &[
-                arg(q.apid),
-                arg(q.apqi),
-                w[0] as c_long,
-                w[1] as c_long,
-                w[2] as c_long,
-                w[3] as c_long,
-                w[4] as c_long,
-                w[5] as c_long,
-            ],
+            &[arg(q.apid), arg(q.apqi), a, b, c, d, e, f],
         );
     }
 }

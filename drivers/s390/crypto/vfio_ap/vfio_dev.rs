@@ -10,7 +10,6 @@
 #![deny(unsafe_code)]
 
 use kernel::{
-    ffi::c_long,
     prelude::*,
     sync::{Arc, ArcBorrow},
     uaccess::{UserPtr, UserSlice}, //
@@ -26,7 +25,7 @@ use crate::guest::{self, VfioState};
 use crate::irq;
 use crate::model::{
     crycb::{self, RequestNotice},
-    irq::{route_pqap, uuid_words, AqicRequest, PqapRoute},
+    irq::{route_pqap, AqicRequest, PqapRoute},
     response::{QueueStatus, RC_Q_NOT_AVAIL},
     vfio::{self as uapi, Ioctl, IrqSet, TriggerFd},
 };
@@ -59,19 +58,10 @@ impl PqapHandler for VfioApDevice {
         let route = route_pqap(true, data.kvm_attached, &data.model, mdevs.host(), req);
         match route {
             PqapRoute::NotInUse => {
-                // The mdev's name is its UUID.
-                let w = uuid_words(me.dev.name().to_bytes()).unwrap_or_default();
+                let [a, b, c, d, e, f] = dbf::uuid_args(&me.dev);
                 dbf::warn(
                     long_format!(c"handle_pqap: mdev %08lx-%04lx-%04lx-%04lx-%04lx%08lx not in use: apqn=0x%04lx\n"),
-                    &[
-                        w[0] as c_long,
-                        w[1] as c_long,
-                        w[2] as c_long,
-                        w[3] as c_long,
-                        w[4] as c_long,
-                        w[5] as c_long,
-                        qid,
-                    ],
+                    &[a, b, c, d, e, f, qid],
                 );
             }
             PqapRoute::NotLinked => dbf::warn(
