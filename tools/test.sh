@@ -403,7 +403,7 @@ debug_run() {
 		# loaded as above.
 		debug_vm debug-faults-upstream upstream faults 1200 --append vmtest.keep_module=1 \
 			-- faults/faults.sh
-		debug_vm debug-faults-ours ours faults 1200 -- faults/faults.sh
+		debug_vm debug-faults-ours ours faults 1800 -- faults/faults.sh
 		DEBUG_SUITES=(debug-kvm debug-pqap debug-faults)
 	else
 		cat "$RESULTS/module-build-debug.log" >&2
