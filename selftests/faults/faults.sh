@@ -302,7 +302,12 @@ if [ "$VFIO_AP_MODULE" = ours ]; then
 		tried=$((tried + 1))
 		echo "# load: step $n of $total: $r" >/dev/console
 		if [ "${r#* }" != 0 ]; then
-			changed="$changed $n:not-reached(${r#* })"
+			# Fewer allocations than the count: loads differ by a few
+			# (one-time caches of the kernel's). Near the end that is
+			# the end; earlier it is a fault of the sample.
+			[ $((n * 10)) -gt $((total * 9)) ] || changed="$changed $n:not-reached(${r#* })"
+			diag "faults: load: this load made $((n - ${r#* })) allocations, not $total"
+			break
 		elif [ "$res" = ok ]; then
 			rmmod vfio_ap || changed="$changed $n:no-unload"
 		else
