@@ -31,7 +31,7 @@ DBG=/sys/kernel/debug
 MAXSTEPS=1000
 OPS="create assign_adapter assign_domain assign_control_domain unassign_adapter unassign_domain ap_config"
 
-if [ "$VFIO_AP_MODULE" = ours ]; then plan 36; else plan 29; fi
+if [ "$VFIO_AP_MODULE" = ours ]; then plan 37; else plan 29; fi
 [ -w $DBG/failslab/probability ] && [ -w $DBG/fail_page_alloc/probability ] &&
 	[ -w /proc/self/fail-nth ] ||
 	bail_out "no fault injection in this kernel (the debug flavour has it)"
@@ -255,10 +255,13 @@ if [ "$VFIO_AP_MODULE" = ours ]; then
 	# the loader's own), none of the other tasks'. A load costs seconds on
 	# the debug kernel under TCG, so a first load with no fault counts the
 	# allocations (M) and make test fails a sample of them: each of the
-	# first LOADSTEPS (the module's own set-up: state, devices, drivers,
-	# before the AP bus probes queues), the last, and LOADSTEPS spread
-	# between (faults.load_steps=N on the kernel command line; "all" steps
-	# through every one, as VFIO_AP_SOAK=1 does).
+	# first 2 x LOADSTEPS (the s390dbf area, the state, devices and
+	# drivers), the last, and LOADSTEPS spread between; all of them when
+	# M is at most 4 x LOADSTEPS (faults.load_steps=N on the kernel
+	# command line; "all" steps through every one, as VFIO_AP_SOAK=1
+	# does). The host's pool gets the suite's queues back first, so that
+	# the queue driver binds none at load: the allocations are the
+	# module's own, not the driver core's for each queue it binds.
 	loadsteps=12
 	! grep -qw VFIO_AP_SOAK=1 /proc/cmdline || loadsteps=all
 	for _a in $(cat /proc/cmdline); do
@@ -270,6 +273,8 @@ if [ "$VFIO_AP_MODULE" = ours ]; then
 	diag "faults: load: module area $(printf '%x-%x' $area), vfio_ap was at $(printf '%x-%x' $range)"
 	unload_vfio_ap
 	ok $? "faults: load: the module unloads before the loop"
+	expect "faults: load: the queues go back to the host's pool" \
+		"$(wrn +5,+6 $APB/apmask) $(wrn +4,+0x47 $APB/aqmask)" "OK OK"
 	inject $area 1
 	lstate() {
 		ls /sys/module/vfio_ap /sys/devices/vfio_ap $APB/drivers 2>&1
@@ -285,11 +290,11 @@ if [ "$VFIO_AP_MODULE" = ours ]; then
 		"faults: load: without a fault it loads, and allocates"
 	rmmod vfio_ap
 	ok "$([ "$(lstate)" = "$base" ]; echo $?)" "faults: load: it unloads again"
-	if [ "$loadsteps" = all ] || [ $((2 * loadsteps)) -ge "$total" ]; then
+	if [ "$loadsteps" = all ] || [ $((4 * loadsteps)) -ge "$total" ]; then
 		first=$total
 		stride=1
 	else
-		first=$loadsteps
+		first=$((2 * loadsteps))
 		stride=$(((total - first + loadsteps) / (loadsteps + 1)))
 	fi
 	n=1
