@@ -273,8 +273,10 @@ if [ "$VFIO_AP_MODULE" = ours ]; then
 	diag "faults: load: module area $(printf '%x-%x' $area), vfio_ap was at $(printf '%x-%x' $range)"
 	unload_vfio_ap
 	ok $? "faults: load: the module unloads before the loop"
-	expect "faults: load: the queues go back to the host's pool" \
-		"$(wrn +5,+6 $APB/apmask) $(wrn +4,+0x47 $APB/aqmask)" "OK OK"
+	# Ours only: ok, not expect (nothing for the transcript comparison).
+	r="$(wrn +5,+6 $APB/apmask) $(wrn +4,+0x47 $APB/aqmask)"
+	ok "$([ "$r" = "OK OK" ]; echo $?)" "faults: load: the queues go back to the host's pool"
+	[ "$r" = "OK OK" ] || diag "faults: load: mask writes: $r"
 	inject $area 1
 	lstate() {
 		ls /sys/module/vfio_ap /sys/devices/vfio_ap $APB/drivers 2>&1
@@ -338,7 +340,7 @@ if [ "$VFIO_AP_MODULE" = ours ]; then
 	ok "$([ -n "$errs" ] && [ -z "$(echo "$errs" | sed 's/ENOMEM//; s/ENOENT//' | words)" ]; echo $?)" \
 		"faults: load: refused with ENOMEM (ENOENT for the s390dbf area)"
 	r=$(load_vfio_ap && echo OK)
-	expect "faults: load: it loads afterwards" "$r" OK
+	ok "$([ "$r" = OK ]; echo $?)" "faults: load: it loads afterwards"
 fi
 
 inject 0 1
