@@ -171,11 +171,19 @@ download_deb() {
 	printf '%s\n' "$f"
 }
 
-# suite_qargs DIR: QARGS from the suite's qemu.args (one argument a line).
+# suite_qargs DIR: the suite's runner arguments. Its qemu.args (one QEMU
+# argument a line), if there is one, replaces QARGS; its kernel.args (one
+# kernel argument a line), if there is one, is added to QARGS.
 suite_qargs() {
-	QARGS=()
-	while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
-		< <(grep -v '^[[:space:]]*#' "$1/qemu.args" | grep .)
+	if [ -f "$1/qemu.args" ]; then
+		QARGS=()
+		while IFS= read -r a; do QARGS+=("--qemu-arg=$a"); done \
+			< <(grep -v '^[[:space:]]*#' "$1/qemu.args" | grep .)
+	fi
+	if [ -f "$1/kernel.args" ]; then
+		while IFS= read -r a; do QARGS+=("--append=$a"); done \
+			< <(grep -v '^[[:space:]]*#' "$1/kernel.args" | grep .)
+	fi
 }
 # suite_scripts DIR NAME: the scripts of the suite's suite.list, as the
 # runner takes them (NAME/SCRIPT).

@@ -12,10 +12,10 @@ soak_setup() {
 }
 
 # soak_both NAME SUITE LIMIT PATTERN RUNNER-ARGS...: one VM per
-# module, upstream then ours, with SUITE's qemu.args, the time limit LIMIT
-# and RUNNER-ARGS (kernel arguments, scripts); prints each run's summary
-# and its TAP lines matching "not ok" or PATTERN, then compares the two
-# transcripts. Returns non-zero on any failure.
+# module, upstream then ours, with SUITE's qemu.args and kernel.args, the
+# time limit LIMIT and RUNNER-ARGS (kernel arguments, scripts); prints each
+# run's summary and its TAP lines matching "not ok" or PATTERN, then
+# compares the two transcripts. Returns non-zero on any failure.
 soak_both() {
 	local name=$1 suite=$2 limit=$3 pattern=$4 failed=0 module QARGS
 	shift 4

@@ -443,9 +443,10 @@ for suite in "${suite_lists[@]}"; do
 			count "build $sname helpers" 0 1
 		fi
 	fi
-	# A suite's own emulated AP configuration replaces the default one.
+	# A suite's own emulated AP configuration replaces the default one;
+	# its kernel arguments come on top.
 	saved_qargs=("${QARGS[@]}")
-	[ ! -f "$dir/qemu.args" ] || suite_qargs "$dir"
+	suite_qargs "$dir"
 	# A suite's time limit for one VM run in seconds (run.py's default: 300).
 	limit=()
 	if [ -f "$dir/timeout" ]; then

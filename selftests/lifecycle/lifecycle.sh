@@ -44,8 +44,10 @@ setup() {
 expect "lifecycle: setup frees the example's queues" "$(setup)" OK
 
 # settle: lets deferred frees run (RCU callbacks, kfree_rcu batches,
-# delayed work), then drops reclaimable caches and flushes every slab
-# cache's per-CPU slabs, so that the counts below are objects in use.
+# delayed work), then drops reclaimable caches and shrinks every slab
+# cache. The counts below are objects in use because the guest boots with
+# slab_debug=F (kernel.args): caches under debugging keep no per-CPU slabs,
+# whose free objects /proc/slabinfo would count as active.
 settle() {
 	sleep 6
 	echo 3 >/proc/sys/vm/drop_caches

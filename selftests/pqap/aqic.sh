@@ -29,6 +29,12 @@ dmesg_mark
 check "aqic: pqap_test loads" insmod ./pqap/pqap_test.ko
 load_vfio_ap
 free_example >/dev/null
+# The queues leave the default driver with a reset (ZAPQ) that the emulated
+# AP facility completes at the queue's next TAPQ; until one comes, TAPQ
+# answers "reset in progress". Whether the bus's periodic scan made that
+# TAPQ before the program's own depended on timing, and with it the status
+# the program's tapq lines show. A scan now settles the queues first.
+rescan
 r="$(mdev_new $U1) $(wrn 5 $M/$U1/assign_adapter) $(wrn 4 $M/$U1/assign_domain)"
 expect "aqic: mdev with queue 05.0004" "$r" "OK OK OK"
 group=$(basename "$(readlink $M/$U1/iommu_group)" 2>/dev/null)
