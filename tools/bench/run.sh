@@ -9,11 +9,14 @@
 # the exit status says whether the runs completed.
 #
 # Settings (environment): BENCH_ROUNDS (default 3), BENCH_N (runs of a
-# sysfs op per round, 21), BENCH_HOT (hot plug cycles, 5), BENCH_OTHERS (other mdevs, 64), BENCH_SCALE
-# (1), BENCH_SCALE_ROUNDS (3), KDIR (the guest kernel build; default: the
-# project's), BENCH_OUT (log directory).
+# sysfs op per round, 21), BENCH_HOT (hot plug cycles, 5), BENCH_OTHERS
+# (other mdevs, 64), BENCH_NORMAL (1; 0 skips the 16x16 run), BENCH_SCALE
+# (1; 0 skips the scale run), BENCH_SCALE_ROUNDS (3), KDIR (the guest kernel
+# build; default: the project's), BENCH_OUT (log directory).
 source "$(dirname "$0")/../lib.sh"
 cd "$VFIO_AP_TOP"
+[ "${BENCH_NORMAL:-1}" != 0 ] || [ "${BENCH_SCALE:-1}" != 0 ] ||
+	die "BENCH_NORMAL=0 and BENCH_SCALE=0: nothing to run"
 
 if [ -z "${KDIR:-}" ]; then
 	"$VFIO_AP_TOP/tools/bootstrap.sh"
@@ -46,8 +49,10 @@ bench_vm() {
 
 rc=0
 runs=()
-bench_vm normal "$NORMAL" "${BENCH_ROUNDS:-3}" 3600 || rc=1
-runs+=("16 adapters x 16 domains, ${BENCH_OTHERS:-64} other mdevs=$OUT/normal")
+if [ "${BENCH_NORMAL:-1}" != 0 ]; then
+	bench_vm normal "$NORMAL" "${BENCH_ROUNDS:-3}" 3600 || rc=1
+	runs+=("16 adapters x 16 domains, ${BENCH_OTHERS:-64} other mdevs=$OUT/normal")
+fi
 if [ "${BENCH_SCALE:-1}" != 0 ]; then
 	bench_vm scale "$SCALE" "${BENCH_SCALE_ROUNDS:-3}" 3600 --append bench.fill=1 || rc=1
 	runs+=("scale: 256 adapters x 1 domain, mdev with 254 adapters, ${BENCH_OTHERS:-64} other mdevs=$OUT/scale")
