@@ -256,8 +256,10 @@ if [ "$VFIO_AP_MODULE" = ours ]; then
 	# the debug kernel under TCG, so a first load with no fault counts the
 	# allocations (M) and make test fails a sample of them: each of the
 	# first 2 x LOADSTEPS (the s390dbf area, the state, devices and
-	# drivers), the last, and LOADSTEPS spread between; all of them when
-	# M is at most 4 x LOADSTEPS (faults.load_steps=N on the kernel
+	# drivers), each of the last LOADSTEPS (the mdev parent, the last
+	# registration, whose failure unwinds everything before it), and
+	# LOADSTEPS spread between; all of them when M is at most
+	# 4 x LOADSTEPS (faults.load_steps=N on the kernel
 	# command line; "all" steps through every one, as VFIO_AP_SOAK=1
 	# does). The host's pool gets the suite's queues back first, so that
 	# the queue driver binds none at load: the allocations are the
@@ -278,8 +280,11 @@ if [ "$VFIO_AP_MODULE" = ours ]; then
 	ok "$([ "$r" = "OK OK" ]; echo $?)" "faults: load: the queues go back to the host's pool"
 	[ "$r" = "OK OK" ] || diag "faults: load: mask writes: $r"
 	inject $area 1
+	# What a load leaves: the module, its devices and drivers, and its
+	# s390dbf area (a failed load must unregister that too).
 	lstate() {
 		ls /sys/module/vfio_ap /sys/devices/vfio_ap $APB/drivers 2>&1
+		ls -d /sys/kernel/debug/s390dbf/vfio_ap 2>&1
 		lsmod | awk '{ print $1, $3 }'
 	}
 	base=$(lstate)
@@ -294,10 +299,12 @@ if [ "$VFIO_AP_MODULE" = ours ]; then
 	ok "$([ "$(lstate)" = "$base" ]; echo $?)" "faults: load: it unloads again"
 	if [ "$loadsteps" = all ] || [ $((4 * loadsteps)) -ge "$total" ]; then
 		first=$total
+		tail=$total
 		stride=1
 	else
 		first=$((2 * loadsteps))
-		stride=$(((total - first + loadsteps) / (loadsteps + 1)))
+		tail=$((total - loadsteps + 1))
+		stride=$(((tail - first + loadsteps) / (loadsteps + 1)))
 	fi
 	n=1
 	tried=0
@@ -321,11 +328,12 @@ if [ "$VFIO_AP_MODULE" = ours ]; then
 			errs="$errs$_nl$res"
 		fi
 		[ "$(lstate)" = "$base" ] || changed="$changed $n:$res"
-		# The sample: the first FIRST, then every STRIDE-th, and the last.
-		if [ $n -lt "$first" ]; then
+		# The sample: the first FIRST, then every STRIDE-th up to TAIL,
+		# then each one from TAIL on.
+		if [ $n -lt "$first" ] || [ $n -ge "$tail" ]; then
 			n=$((n + 1))
-		elif [ $n -lt "$total" ] && [ $((n + stride)) -gt "$total" ]; then
-			n=$total
+		elif [ $((n + stride)) -gt "$tail" ]; then
+			n=$tail
 		else
 			n=$((n + stride))
 		fi
