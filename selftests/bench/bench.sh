@@ -48,11 +48,14 @@ bits() {
 
 # The configured adapters, ascending (hex, as the bus names queues), once
 # the bus has made all their queue devices (it adds cards one by one).
+# Under TCG the bus takes minutes over 256 adapters: up to 30 are waited.
 _want=$(($(bits $(cat $APB/ap_adapter_mask)) * $(bits $(cat $APB/ap_usage_domain_mask))))
-for _i in $(seq 300); do
+_w0=$($OPS now)
+for _i in $(seq 1800); do
 	[ "$(queues | wc -w)" -ge "$_want" ] && break
 	sleep 1
 done
+diag "bench: the bus had made the queue devices after $((($($OPS now) - _w0) / 1000000000)) s"
 ADAPTERS=$(queues | tr ' ' '\n' | cut -d. -f1 | sort -u | words)
 set -- $ADAPTERS
 NA=$#
@@ -163,8 +166,11 @@ one_round() {
 	timed "$_r" "$_m" insmod i "$_ko" || return 1
 	N=$_n
 	[ "$(vfio_ap_loaded_identity)" = "$_m" ] || { diag "bench: loaded $(vfio_ap_loaded_identity), not $_m"; return 1; }
+	_p0=$($OPS now)
 	# Wait for the bus to finish binding the queues.
 	rescan
+	_p1=$($OPS now)
+	[ "$_r" = 1 ] && diag "bench: $_m: set-up: rescan $(((_p1 - _p0) / 1000000)) ms"
 	# The other mdevs, each with adapter A_OTHER and its own domain.
 	_i=0
 	while [ $_i -lt "$OTHERS" ]; do
@@ -174,6 +180,8 @@ one_round() {
 			{ diag "bench: other mdev $_u: $_t"; return 1; }
 		_i=$((_i + 1))
 	done
+	_p2=$($OPS now)
+	[ "$_r" = 1 ] && diag "bench: $_m: set-up: $OTHERS other mdevs $(((_p2 - _p1) / 1000000)) ms"
 	# The measured mdev: adapters 0 and 1, domains 0 and 1.
 	[ "$(mdev_new $B) $(wrn 0 $M/$B/assign_adapter) $(wrn 1 $M/$B/assign_adapter) $(wrn 0 $M/$B/assign_domain) $(wrn 1 $M/$B/assign_domain)" = "OK OK OK OK OK" ] ||
 		{ diag "bench: mdev $B failed"; return 1; }
@@ -185,6 +193,8 @@ one_round() {
 			_a=$((_a + 1))
 		done
 	fi
+	_p3=$($OPS now)
+	[ "$_r" = 1 ] && diag "bench: $_m: set-up: measured mdev $(((_p3 - _p2) / 1000000)) ms"
 	grep -q '^01\.0000$' $M/$B/guest_matrix ||
 		{ diag "bench: guest_matrix $(rd $M/$B/guest_matrix)"; return 1; }
 	_c1=$(cat $M/$B/ap_config)
