@@ -48,7 +48,8 @@ bits() {
 
 # The configured adapters, ascending (hex, as the bus names queues), once
 # the bus has made all their queue devices (it adds cards one by one).
-# Under TCG the bus takes minutes over 256 adapters: up to 30 are waited.
+# Up to 30 minutes are waited: under TCG, 256 adapters with domain ids up
+# to 255 took the bus 17 (run.sh's scale run keeps the ids to 3).
 _want=$(($(bits $(cat $APB/ap_adapter_mask)) * $(bits $(cat $APB/ap_usage_domain_mask))))
 _w0=$($OPS now)
 for _i in $(seq 1800); do
@@ -63,7 +64,21 @@ LAST=$(eval echo \${$NA})
 PREV=$(eval echo \${$((NA - 1))})
 A_OTHER=$((0x$LAST))
 A_SPARE=$((0x$PREV))
-diag "bench: $(queues | wc -w) of $_want queues, adapters $ADAPTERS; $OTHERS other mdevs on adapter $A_OTHER, spare adapter $A_SPARE"
+# other_apqn I: the adapter and domain of other mdev I. Normally adapter
+# A_OTHER with a domain of its own from 16 up. At scale, where the guest
+# has few domains (the bus's scan looks up every domain of every adapter,
+# so it slows with their product), adapter I with the highest domain: not
+# one the measured mdev holds or the domain op assigns.
+D_MAX=$(cat $APB/ap_max_domain_id)
+other_apqn() {
+	if [ "$FILL" = 1 ]; then echo "$1 $D_MAX"; else echo "$A_OTHER $((($1 + 16) % 256))"; fi
+}
+if [ "$FILL" = 1 ]; then
+	_where="adapters 0 to $((OTHERS - 1)), domain $D_MAX"
+else
+	_where="adapter $A_OTHER, domains from 16"
+fi
+diag "bench: $(queues | wc -w) of $_want queues, adapters $ADAPTERS; $OTHERS other mdevs on $_where, spare adapter $A_SPARE"
 
 # Every adapter out of the default pool (apmask all zero), every domain in
 # it (aqmask all ones): vfio_ap gets every queue, and an adapter taken back
@@ -77,7 +92,8 @@ unload_vfio_ap
 r="$(wrn 0x$ZERO64 $APB/apmask) $(wrn $ALL1 $APB/aqmask)"
 check_setup() {
 	[ "$r" = "OK OK" ] && [ -f "$OURS" ] && [ -f "$UP" ] && ! cmp -s "$OURS" "$UP" && [ "$NA" -ge 4 ] &&
-		[ "$(queues | wc -w)" = "$_want" ]
+		[ "$(queues | wc -w)" = "$_want" ] &&
+		{ [ "$FILL" != 1 ] || { [ "$OTHERS" -le "$NA" ] && [ "$D_MAX" -ge 3 ]; }; }
 }
 check "bench: setup (masks, both modules staged, every queue, at least 4 adapters)" check_setup
 [ "$r" = "OK OK" ] || bail_out "bench: cannot set the masks: $r"
@@ -171,12 +187,13 @@ one_round() {
 	rescan
 	_p1=$($OPS now)
 	[ "$_r" = 1 ] && diag "bench: $_m: set-up: rescan $(((_p1 - _p0) / 1000000)) ms"
-	# The other mdevs, each with adapter A_OTHER and its own domain.
+	# The other mdevs, one APQN each (other_apqn).
 	_i=0
 	while [ $_i -lt "$OTHERS" ]; do
 		_u=99999999-9999-4999-8999-$(printf %012x $((_i + 1)))
-		_t=$($OPS run 1 w $T/create $_u w $M/$_u/assign_adapter $A_OTHER \
-			w $M/$_u/assign_domain $(((_i + 16) % 256))) ||
+		_o=$(other_apqn $_i)
+		_t=$($OPS run 1 w $T/create $_u w $M/$_u/assign_adapter "${_o% *}" \
+			w $M/$_u/assign_domain "${_o#* }") ||
 			{ diag "bench: other mdev $_u: $_t"; return 1; }
 		_i=$((_i + 1))
 	done
