@@ -70,12 +70,11 @@ A_SPARE=$((0x$PREV))
 # so it slows with their product), adapter I with the highest domain: not
 # one the measured mdev holds or the domain op assigns.
 D_MAX=$(cat $APB/ap_max_domain_id)
-other_apqn() {
-	if [ "$FILL" = 1 ]; then echo "$1 $D_MAX"; else echo "$A_OTHER $((($1 + 16) % 256))"; fi
-}
 if [ "$FILL" = 1 ]; then
+	other_apqn() { echo "$1 $D_MAX"; }
 	_where="adapters 0 to $((OTHERS - 1)), domain $D_MAX"
 else
+	other_apqn() { echo "$A_OTHER $((($1 + 16) % 256))"; }
 	_where="adapter $A_OTHER, domains from 16"
 fi
 diag "bench: $(queues | wc -w) of $_want queues, adapters $ADAPTERS; $OTHERS other mdevs on $_where, spare adapter $A_SPARE"
