@@ -94,7 +94,7 @@ check_setup() {
 		[ "$(queues | wc -w)" = "$_want" ] &&
 		{ [ "$FILL" != 1 ] || { [ "$OTHERS" -le "$NA" ] && [ "$D_MAX" -ge 3 ]; }; }
 }
-check "bench: setup (masks, both modules staged, every queue, at least 4 adapters)" check_setup
+check "bench: setup (masks, both modules staged, every queue, enough adapters and domain ids)" check_setup
 [ "$r" = "OK OK" ] || bail_out "bench: cannot set the masks: $r"
 
 # ko MODULE: the file of the module.
@@ -115,12 +115,37 @@ timed() {
 # timed from before the QMP command to the change in guest_matrix, first
 # with the bus told by QEMU (its own rescan), then with notify off and the
 # bus rescanned by rescan.
+#
+# A notification must find the bus idle. The bus scans in the thread that
+# took the notification; one that comes during a scan (a periodic one, or
+# the one the previous notification started) waits for that scan, whose
+# configuration predates the change, and the change then waits for the
+# next periodic scan. At scale a scan takes 10-15 s and the periodic ones
+# come 30 s apart, so the time measured where in that cycle the change
+# landed, which differed between the modules because their set-ups take
+# different times. So: periodic scans at their longest interval (120 s),
+# an idle bus before the first removal, and before each addition a wait
+# for the removal's scan to end. The rescanned cycle leaves the bus idle.
 hotplug() {
+	_ct=$(cat $APB/config_time)
+	echo 120 >$APB/config_time
+	rescan
+	hot_cycles "$@"
+	_hrc=$?
+	echo "$_ct" >$APB/config_time
+	return $_hrc
+}
+
+# hot_cycles ROUND MODULE: the cycles of hotplug.
+hot_cycles() {
 	_g=$M/$B/guest_matrix
 	_un="" _pl="" _run="" _rpl=""
 	for _i in $(seq "$HOT"); do
 		notified remove lacks hot_unplug_adapter "$1" "$2" || return 1
 		_un="$_un $_t"
+		# A write to scans during a scan waits for it (and scans
+		# anew if none is running).
+		echo 1 >$APB/scans
 		notified add has hot_plug_adapter "$1" "$2" || return 1
 		_pl="$_pl $_t"
 		rescanned remove lacks || return 1
@@ -139,13 +164,12 @@ hotplug() {
 
 # notified ACTION has|lacks OP ROUND MODULE: adapter 1 added or removed
 # (ACTION) with QEMU's notification; sets _t to the ns until guest_matrix
-# has or lacks it. The guest acts on the notification in its own time: a
-# change not shown in 30 s is counted as missed (_t empty) and made by a
-# rescan.
+# has or lacks it. A change not shown in 60 s is counted as missed (_t
+# empty) and made by a rescan.
 notified() {
 	_t0=$($OPS now)
 	qmp_adapter1 "$1" true || return 1
-	_t=$($OPS poll "$_g" "$2" 01.0000 "$_t0" 30000) && return 0
+	_t=$($OPS poll "$_g" "$2" 01.0000 "$_t0" 60000) && return 0
 	_t=""
 	echo "# bench-missed $4 $5 $3"
 	rescan
@@ -240,7 +264,10 @@ one_round() {
 	# Adapter 0 is the measured mdev's: in use.
 	timed "$_r" "$_m" apmask_ebusy e $APB/apmask +0 16 || return 1
 	timed "$_r" "$_m" mdev_create_remove w $T/create $BX w $M/$BX/remove 1 || return 1
+	_p4=$($OPS now)
 	hotplug "$_r" "$_m" || { diag "bench: hot plug failed"; return 1; }
+	_p5=$($OPS now)
+	[ "$_r" = 1 ] && diag "bench: $_m: sysfs ops $(((_p4 - _p3) / 1000000)) ms, $HOT hot plug cycles $(((_p5 - _p4) / 1000000)) ms"
 	for _d in $M/????????-????-????-????-????????????; do
 		[ -d "$_d" ] && echo 1 >"$_d/remove"
 	done

@@ -57,8 +57,8 @@ if [ "${BENCH_NORMAL:-1}" != 0 ]; then
 fi
 if [ "${BENCH_SCALE:-1}" != 0 ]; then
 	# Time limit from the settings: per module and round about 10 minutes
-	# plus 2.5 for each hot plug cycle (four bus scans of 20-30 s and the
-	# 30 s wait for a missed notification); 10 minutes for the boot.
+	# plus 2.5 for each hot plug cycle (five to seven bus scans of 10-15 s,
+	# and 60 s for a missed notification); 10 minutes for the boot.
 	_limit=$((600 + 2 * ${BENCH_SCALE_ROUNDS:-3} * (600 + 150 * ${BENCH_HOT:-5}) * 4 / 3))
 	bench_vm scale "$SCALE" "${BENCH_SCALE_ROUNDS:-3}" "$_limit" --append bench.fill=1 || rc=1
 	runs+=("scale: 256 adapters x 1 domain (ids to 3), mdev with 254 adapters, ${BENCH_OTHERS:-64} other mdevs=$OUT/scale")
