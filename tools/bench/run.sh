@@ -52,7 +52,11 @@ bench_vm() {
 rc=0
 runs=()
 if [ "${BENCH_NORMAL:-1}" != 0 ]; then
-	bench_vm normal "$NORMAL" "${BENCH_ROUNDS:-3}" 3600 || rc=1
+	# Time limit from the settings: per module and round about 5 minutes
+	# plus 4 for each hot plug cycle (five bus scans of about 45 s); 10
+	# minutes for the boot.
+	_limit=$((600 + 2 * ${BENCH_ROUNDS:-3} * (300 + 250 * ${BENCH_HOT:-5}) * 4 / 3))
+	bench_vm normal "$NORMAL" "${BENCH_ROUNDS:-3}" "$_limit" || rc=1
 	runs+=("16 adapters x 16 domains, ${BENCH_OTHERS:-64} other mdevs=$OUT/normal")
 fi
 if [ "${BENCH_SCALE:-1}" != 0 ]; then
