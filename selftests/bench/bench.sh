@@ -122,9 +122,10 @@ timed() {
 # configuration predates the change, and the change then waits for the
 # next periodic scan. At scale a scan takes 10-15 s and the periodic ones
 # come 30 s apart, so the time measured where in that cycle the change
-# landed, which moved with each module's set-up time. So: periodic scans at their longest interval (120 s),
-# an idle bus before the first removal, and before each addition a wait
-# for the removal's scan to end. The rescanned cycle leaves the bus idle.
+# landed, which moved with each module's set-up time. So: periodic scans
+# at their longest interval (120 s), an idle bus before the first removal,
+# and before each addition a wait for the removal's scan to end. The
+# rescanned cycle leaves the bus idle.
 hotplug() {
 	_ct=$(cat $APB/config_time)
 	echo 120 >$APB/config_time

@@ -49,22 +49,27 @@ bench_vm() {
 		bench/bench.sh
 }
 
+# time_limit ROUNDS ROUND HOT: a guest's time limit in seconds, from the
+# settings: a third more than ROUND seconds per module and round plus HOT
+# per hot plug cycle (BENCH_HOT), and 10 minutes for the boot.
+time_limit() {
+	echo $((600 + 2 * $1 * ($2 + $3 * ${BENCH_HOT:-5}) * 4 / 3))
+}
+
 rc=0
 runs=()
 if [ "${BENCH_NORMAL:-1}" != 0 ]; then
-	# Time limit from the settings: per module and round about 5 minutes
-	# plus 4 for each hot plug cycle (five bus scans of about 45 s); 10
-	# minutes for the boot.
-	_limit=$((600 + 2 * ${BENCH_ROUNDS:-3} * (300 + 250 * ${BENCH_HOT:-5}) * 4 / 3))
-	bench_vm normal "$NORMAL" "${BENCH_ROUNDS:-3}" "$_limit" || rc=1
+	# About 5 minutes per module and round plus 4 for each hot plug cycle
+	# (five bus scans of about 45 s).
+	bench_vm normal "$NORMAL" "${BENCH_ROUNDS:-3}" "$(time_limit "${BENCH_ROUNDS:-3}" 300 250)" || rc=1
 	runs+=("16 adapters x 16 domains, ${BENCH_OTHERS:-64} other mdevs=$OUT/normal")
 fi
 if [ "${BENCH_SCALE:-1}" != 0 ]; then
-	# Time limit from the settings: per module and round about 10 minutes
-	# plus 2.5 for each hot plug cycle (five to seven bus scans of 10-15 s,
-	# and 60 s for a missed notification); 10 minutes for the boot.
-	_limit=$((600 + 2 * ${BENCH_SCALE_ROUNDS:-3} * (600 + 150 * ${BENCH_HOT:-5}) * 4 / 3))
-	bench_vm scale "$SCALE" "${BENCH_SCALE_ROUNDS:-3}" "$_limit" --append bench.fill=1 || rc=1
+	# About 10 minutes per module and round plus 2.5 for each hot plug
+	# cycle (five to seven bus scans of 10-15 s, and 60 s for a missed
+	# notification).
+	bench_vm scale "$SCALE" "${BENCH_SCALE_ROUNDS:-3}" \
+		"$(time_limit "${BENCH_SCALE_ROUNDS:-3}" 600 150)" --append bench.fill=1 || rc=1
 	runs+=("scale: 256 adapters x 1 domain (ids to 3), mdev with 254 adapters, ${BENCH_OTHERS:-64} other mdevs=$OUT/scale")
 fi
 python3 tools/bench/report.py "${runs[@]}" \
